@@ -38,7 +38,7 @@
 #define NET_LINGER_TIMEOUT_MS	2000	/* wait for the peer's close */
 #define NET_REQUESTS_PER_CONN	100000	/* keep-alive requests per connection */
 
-enum http_method {
+enum http_req_method {
 	HTTP_M_OTHER = 0,
 	HTTP_M_GET,
 	HTTP_M_HEAD,
@@ -54,7 +54,7 @@ struct http_header {
 
 /* A parsed request: valid during the handler call only. */
 struct http_request {
-	enum http_method	 method;
+	enum http_req_method	 method;
 	const char		*method_name;
 	const char		*path;		/* decoded? no: raw, no query */
 	const char		*query;		/* after '?', or NULL */
@@ -98,7 +98,7 @@ typedef int	 http_handler_fn(const struct http_request *req,
  * through the not_found/not_allowed handlers if given (for bodies).
  */
 struct http_route {
-	enum http_method	 method;
+	enum http_req_method	 method;
 	const char		*path;
 	bool			 prefix;
 	http_handler_fn		*handler;

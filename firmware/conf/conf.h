@@ -1,0 +1,100 @@
+/*
+ * conf.h - the appliance configuration, read from an INI file (libinih).
+ *
+ * conf_load() fills struct kms_conf with defaults, then the file's values,
+ * and validates the result; an invalid file is refused with a message that
+ * names the section, key and reason.  The configuration is read once at
+ * boot and is read-only afterwards (any thread may read it).
+ *
+ * The file holds no secret: the HSM user PIN is read from a separate file
+ * (hsm.pin_file) or an environment variable (hsm.pin_env).
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits. */
+#define CONF_STR_MAX		256	/* longest string value */
+#define CONF_DOMAINS_MAX	16	/* KmsDomainList entries */
+#define CONF_ERR_MAX		256	/* conf_load's error message */
+#define CONF_PERIOD_MAX		4294967295ULL	/* user_key_period, seconds */
+#define CONF_CONNS_MAX		256	/* connections */
+#define CONF_BODY_MAX		1048576	/* body_max, bytes */
+#define CONF_TAP_MAX		15	/* tap: a Linux interface name */
+#define CONF_LINE_MAX		196	/* characters per line (libinih's 200,
+					   less CR, LF and NUL) */
+
+/* Defaults (conf_defaults). */
+#define CONF_DEF_PERIOD		2592000		/* 30 days */
+#define CONF_DEF_VALID_FROM	1767225600	/* 2026-01-01T00:00:00Z */
+#define CONF_DEF_VALID_TO	2082758400	/* 2036-01-01T00:00:00Z */
+#define CONF_DEF_HSM_MODULE	"/usr/lib/softhsm/libsofthsm2.so"
+#define CONF_DEF_HSM_TOKEN	"kms"
+#define CONF_DEF_NIC		"slirp"
+#define CONF_DEF_ADDR		"198.18.0.15"
+#define CONF_DEF_NETMASK	"255.255.255.0"
+#define CONF_DEF_GATEWAY	"198.18.0.2"
+#define CONF_DEF_CONNS		16
+#define CONF_DEF_BODY_MAX	65536
+#define CONF_DEF_LOG_LEVEL	"info"
+
+struct kms_conf {
+	/* [kms]: the KMS certificate (TS 33.180 D.3.2) */
+	char		 kms_uri[CONF_STR_MAX];		/* kms_uri, required */
+	char		 cert_uri[CONF_STR_MAX];	/* cert_uri */
+	char		 issuer[CONF_STR_MAX];		/* issuer */
+	char		 kms_id[CONF_STR_MAX];		/* kms_id (optional) */
+	int64_t		 valid_from;	/* valid_from, xsd:dateTime -> Unix s */
+	int64_t		 valid_to;	/* valid_to */
+	uint64_t	 user_key_period;	/* seconds, > 0 */
+	uint64_t	 user_key_offset;	/* seconds, < period */
+	char		 domains[CONF_DOMAINS_MAX][CONF_STR_MAX]; /* domains = a b c */
+	size_t		 domain_count;
+
+	/* [hsm] */
+	char		 hsm_module[CONF_STR_MAX];	/* module */
+	char		 hsm_token[CONF_STR_MAX];	/* token */
+	char		 hsm_pin_file[CONF_STR_MAX];	/* pin_file */
+	char		 hsm_pin_env[CONF_STR_MAX];	/* pin_env */
+
+	/* [net] */
+	uint16_t	 port;		/* port: host-side forward, 0 = any */
+	char		 nic[16];	/* nic: slirp | tap */
+	char		 tap_name[32];	/* tap */
+	uint32_t	 addr;		/* address: the appliance's IPv4 */
+	uint32_t	 netmask;	/* netmask */
+	uint32_t	 gateway;	/* gateway */
+	unsigned	 conns;		/* connections: worker pool size */
+	size_t		 body_max;	/* body_max: request body bytes */
+
+	/* [log] */
+	char		 log_level[16];	/* level: err|warn|info|debug */
+};
+
+/*
+ * Load path into conf.  Returns 0, or -1 with a one-line reason in
+ * err (err_size bytes) such as
+ * "config line 7: kms.user_key_period: must be > 0".  On failure conf
+ * holds unspecified values and must not be used.
+ *
+ * File format (libinih): [section] headers, "key = value" lines, comments
+ * on lines starting with ';' or '#', inline comments after " ;".  Every
+ * key belongs to one of the sections above; an unknown section or key, a
+ * key given twice, a key outside a section and a syntax error are all
+ * refused (a typo must not pass silently).  A line holds at most
+ * CONF_LINE_MAX characters.  "domains" is a space-separated list; it may
+ * be repeated (or continued on indented lines) to add more domains.
+ * Dates are xsd:dateTime "YYYY-MM-DDThh:mm:ss" with an optional "Z"; a
+ * value without a zone is UTC.  Addresses are dotted-quad IPv4.
+ * Not thread safe: call once at boot.
+ */
+int		 conf_load(const char *path, struct kms_conf *conf,
+		    char *err, size_t err_size);
+
+/* Defaults only (what conf_load starts from). */
+void		 conf_defaults(struct kms_conf *conf);
+
+#endif /* CONF_H */

@@ -1,0 +1,25 @@
+/*
+ * kmsd.h - the process context of kmsd, shared by the firmware modules
+ * (like httpd's struct httpd).  Built by main.c at boot; read-only once
+ * the server runs, so every worker thread may read it.
+ */
+#ifndef KMSD_H
+#define KMSD_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "hsm.h"
+
+struct kmsd {
+	const struct kms_conf	*conf;
+	struct hsm		*hsm;
+	hsm_key_id		 key_sakke;	/* sealed z_S */
+	hsm_key_id		 key_eccsi;	/* sealed KSAK */
+	hsm_key_id		 key_sign;	/* KMS ECDSA signing key */
+	uint8_t			 pub_enc_key[SAKKE_POINT_LEN];	/* Z_S */
+	uint8_t			 pub_auth_key[ECCSI_POINT_LEN];	/* KPAK */
+};
+
+#endif /* KMSD_H */
