@@ -85,7 +85,10 @@ struct hsm_conf {
 /*
  * Open the module, find the token by label, log in as user, and build the
  * label -> handle cache of the appliance's keys.  Also prepares the locked
- * memory arena and OpenSSL's secure heap.
+ * memory arena and OpenSSL's secure heap.  One hsm may be open per process
+ * at a time (a PKCS#11 login is process wide); a second hsm_open before
+ * hsm_close returns HSM_ERR_EXISTS.  Unknown module or token:
+ * HSM_ERR_NOT_FOUND; wrong PIN: HSM_ERR_PIN.
  */
 enum hsm_status	 hsm_open(const struct hsm_conf *conf, struct hsm **out);
 void		 hsm_close(struct hsm *h);	/* NULL is a no-op */
@@ -96,6 +99,21 @@ const char	*hsm_strerror(enum hsm_status st);
 /* Find a key of class kc by label (from the start-up cache). */
 enum hsm_status	 hsm_key_find(struct hsm *h, enum hsm_key_class kc,
 		    const char *label, hsm_key_id *out);
+
+/*
+ * Describe key id (ids are dense, 1 up to the number of keys): its class
+ * and label, never anything secret.  HSM_ERR_NOT_FOUND past the last id.
+ */
+struct hsm_key_info {
+	hsm_key_id		 hki_id;
+	enum hsm_key_class	 hki_class;
+	char			 hki_label[HSM_LABEL_MAX + 1];
+};
+enum hsm_status	 hsm_key_info(struct hsm *h, hsm_key_id id,
+		    struct hsm_key_info *out);
+
+/* A short fixed name for a key class ("kek", "master-sakke", ...). */
+const char	*hsm_class_name(enum hsm_key_class kc);
 
 /* Fill out with len bytes from the token's generator. */
 enum hsm_status	 hsm_random(struct hsm *h, void *out, size_t len);
@@ -125,7 +143,9 @@ enum hsm_status	 hsm_sign_key_create(struct hsm *h, const char *label,
 
 /*
  * Destroy every object the appliance made in the token (keys, sealed
- * blobs).  Used by kms-provision --force and by zeroize.
+ * blobs, and any object labelled with one of the HSM_LABEL_* names).
+ * Used by kms-provision --force and by zeroize.  Afterwards the key table
+ * is empty: every id handed out before is invalid (HSM_ERR_NOT_FOUND).
  */
 enum hsm_status	 hsm_destroy_all(struct hsm *h);
 
@@ -156,5 +176,8 @@ enum hsm_status	 hsm_sign_digest(struct hsm *h, hsm_key_id id,
  */
 void		*hsm_secmem_alloc(size_t len);
 void		 hsm_secmem_free(void *p, size_t len);
+
+/* Bytes of the locked arena in use now (for tests and status). */
+size_t		 hsm_secmem_used(void);
 
 #endif /* HSM_H */

@@ -165,9 +165,21 @@ host_data_dir_get(void)
 	return host_data_dir;
 }
 
+/* slirp is the host board's NIC; a TAP NIC is not wired yet. */
+static int
+host_nic_start(struct netif *nif, struct board_nic_conf *conf)
+{
+	if (conf->kind != NULL && strcmp(conf->kind, "slirp") != 0) {
+		log_err("nic: kind '%s' is not supported on this board "
+		    "(slirp only)", conf->kind);
+		return -ENOTSUP;
+	}
+	return nic_slirp_start(nif, conf);
+}
+
 static const struct board host_board = {
 	.name = "host",
-	.nic_start = nic_slirp_start,
+	.nic_start = host_nic_start,
 	.nic_stop = nic_slirp_stop,
 	.console_read = host_console_read,
 	.console_write = host_console_write,

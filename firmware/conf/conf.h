@@ -24,6 +24,8 @@
 #define CONF_CONNS_MAX		256	/* connections */
 #define CONF_BODY_MAX		1048576	/* body_max, bytes */
 #define CONF_TAP_MAX		15	/* tap: a Linux interface name */
+#define CONF_TIMEOUT_MIN	100	/* read_timeout, idle_timeout, ms */
+#define CONF_TIMEOUT_MAX	600000
 #define CONF_LINE_MAX		196	/* characters per line (libinih's 200,
 					   less CR, LF and NUL) */
 
@@ -39,6 +41,8 @@
 #define CONF_DEF_GATEWAY	"198.18.0.2"
 #define CONF_DEF_CONNS		16
 #define CONF_DEF_BODY_MAX	65536
+#define CONF_DEF_READ_TIMEOUT	10000	/* as NET_READ_TIMEOUT_MS */
+#define CONF_DEF_IDLE_TIMEOUT	30000	/* as NET_IDLE_TIMEOUT_MS */
 #define CONF_DEF_LOG_LEVEL	"info"
 
 struct kms_conf {
@@ -69,6 +73,8 @@ struct kms_conf {
 	uint32_t	 gateway;	/* gateway */
 	unsigned	 conns;		/* connections: worker pool size */
 	size_t		 body_max;	/* body_max: request body bytes */
+	unsigned	 read_timeout_ms; /* read_timeout: one request, ms */
+	unsigned	 idle_timeout_ms; /* idle_timeout: keep-alive, ms */
 
 	/* [log] */
 	char		 log_level[16];	/* level: err|warn|info|debug */

@@ -60,4 +60,13 @@ enum crypto_status eccsi_kpak(const uint8_t secret_ksak[ECCSI_SCALAR_LEN],
 bool		 sakke_point_is_valid(const uint8_t pt[SAKKE_POINT_LEN]);
 bool		 eccsi_point_is_valid(const uint8_t pt[ECCSI_POINT_LEN]);
 
+/*
+ * Power-on known-answer tests: [q]P = O for parameter set 1, Z_S of
+ * RFC 6508 Appendix A and KPAK of RFC 6507 Appendix A, and that both
+ * pass the point checks.  Also builds the shared groups, so calling it
+ * once at boot, before any thread starts, moves that cost out of the
+ * first request.  Returns CRYPTO_OK or CRYPTO_ERR_GENERAL.
+ */
+enum crypto_status crypto_selftest(void);
+
 #endif /* CRYPTO_H */

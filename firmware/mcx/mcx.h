@@ -1,0 +1,70 @@
+/*
+ * mcx.h - the TS 33.180 Annex D resources of the KMS interface
+ * (/keymanagement/identity/v1/...), as a route table for net/.
+ *
+ * main.c hands mcx_routes to net_start() with net_conf.arg set to the
+ * process context (struct kmsd *) and net_conf.error_body set to
+ * mcx_error_body, so every answer of the KMS interface, success or error,
+ * carries a KmsResponse body (docs/api.md).
+ *
+ * This release implements KMS Initialize (POST .../init).  The other
+ * resources of the tree (keyprov, certcache, cert, lookup, redirect) are
+ * routed and answered 501 with a KmsError, so a client learns precisely
+ * that the function is missing rather than getting a 404.
+ *
+ * Threads: handlers run on net/ worker threads, several at once; they only
+ * read struct kmsd and keep no state.  Requests are not authenticated yet
+ * in this release: responses name the user MCX_ANON_USER_URI.
+ */
+#ifndef MCX_H
+#define MCX_H
+
+#include <stddef.h>
+
+#include "net.h"
+
+/* The resource tree root (spec/mcx-kms.md 1.2). */
+#define MCX_ROOT		"/keymanagement/identity/v1"
+
+/* Content-Type of every KmsResponse body. */
+#define MCX_CONTENT_TYPE	"application/xml; charset=UTF-8"
+
+/*
+ * UserUri of responses to unauthenticated requests: the anonymous SIP URI
+ * of RFC 3261/3323, a valid absolute URI that no real user can hold.
+ */
+#define MCX_ANON_USER_URI	"sip:anonymous@anonymous.invalid"
+
+/* Scheme used in ClientReqUrl: the server speaks plain HTTP for now. */
+#define MCX_SCHEME		"http://"
+
+/* Limits. */
+#define MCX_HOST_MAX		255	/* Host header used in ClientReqUrl */
+#define MCX_URL_MAX		4096	/* ClientReqUrl, bytes incl. NUL */
+
+/*
+ * The route table: POST only.
+ *   MCX_ROOT "/init"         KMS Initialize: 200 + KmsResponse/KmsInit
+ *   MCX_ROOT "/keyprov"[/..] not implemented: 501 + KmsError
+ *   MCX_ROOT "/certcache"[/..], "/cert"[/..], "/lookup"[/..], "/redirect"
+ *                            not implemented: 501 + KmsError
+ * The handlers' arg is the struct kmsd * of the process (not NULL); a NULL
+ * arg makes a handler fail (net/ answers 500).
+ */
+extern const struct http_route	mcx_routes[];
+extern const size_t		mcx_route_count;
+
+/*
+ * net_conf.error_body: give an error answer of net/ (res->status already
+ * set, res->body empty) a KmsResponse body with KmsError, ErrorCode =
+ * the HTTP status and a short fixed ErrorMsg (docs/api.md), and set
+ * res->content_type.  Works for any status.  arg is the struct kmsd *;
+ * with a NULL arg (or on an internal failure) the body is left empty.
+ * Never copies request bytes into the body.
+ */
+void	 mcx_error_body(int status, struct http_response *res, void *arg);
+
+/* The fixed ErrorMsg for an HTTP status (never NULL). */
+const char *mcx_error_msg(int status);
+
+#endif /* MCX_H */

@@ -1,0 +1,554 @@
+/*
+ * hsm.c - module loading, token selection by label, login, the session
+ * pool, the key table and the one CKR_* -> hsm_status mapping.
+ *
+ * Everything here is raw PKCS#11 through the module's function list
+ * (dlopen + C_GetFunctionList, <p11-kit/pkcs11.h>).  libp11 is linked for
+ * the pkcs11 engine path (TLS, later: hsm_pkey.c) but not used for slot
+ * enumeration: one code path to the token is easier to reason about, and
+ * libp11 0.4.12 cannot make EC keys anyway.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "board.h"
+#include "hsm_local.h"
+
+#define HSM_SECURE_HEAP_SIZE	(64 * 1024)	/* OpenSSL secure heap */
+#define HSM_SECURE_HEAP_MINSIZE	32
+
+/* One open hsm per process: a PKCS#11 login is process wide. */
+static pthread_mutex_t	 hsm_open_mtx = PTHREAD_MUTEX_INITIALIZER;
+static bool		 hsm_is_open;
+
+static enum hsm_status	 find_slot(struct hsm *h, const char *label);
+static void		 hsm_free(struct hsm *h);
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_ckr(CK_RV rv, bool authenticating)
+{
+	switch (rv) {
+	case CKR_OK:
+		return HSM_OK;
+	case CKR_PIN_INCORRECT:
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+	case CKR_PIN_EXPIRED:
+	case CKR_PIN_LOCKED:
+		return HSM_ERR_PIN;
+	case CKR_ARGUMENTS_BAD:
+	case CKR_ATTRIBUTE_VALUE_INVALID:
+	case CKR_ATTRIBUTE_TYPE_INVALID:
+	case CKR_DATA_LEN_RANGE:
+	case CKR_DATA_INVALID:
+	case CKR_TEMPLATE_INCOMPLETE:
+	case CKR_TEMPLATE_INCONSISTENT:
+	case CKR_DOMAIN_PARAMS_INVALID:
+		return HSM_ERR_ARGS;
+	case CKR_BUFFER_TOO_SMALL:
+		return HSM_ERR_BUFFER;
+	case CKR_HOST_MEMORY:
+	case CKR_DEVICE_MEMORY:
+		return HSM_ERR_MEMORY;
+	case CKR_KEY_HANDLE_INVALID:
+	case CKR_OBJECT_HANDLE_INVALID:
+	case CKR_SLOT_ID_INVALID:
+		return HSM_ERR_NOT_FOUND;
+	case CKR_KEY_FUNCTION_NOT_PERMITTED:
+	case CKR_KEY_TYPE_INCONSISTENT:
+	case CKR_KEY_UNEXTRACTABLE:
+	case CKR_ATTRIBUTE_SENSITIVE:
+	case CKR_ATTRIBUTE_READ_ONLY:
+	case CKR_ACTION_PROHIBITED:
+	case CKR_MECHANISM_INVALID:
+		return HSM_ERR_DENIED;
+	case CKR_ENCRYPTED_DATA_INVALID:
+	case CKR_ENCRYPTED_DATA_LEN_RANGE:
+	case CKR_SIGNATURE_INVALID:
+		return HSM_ERR_INTEGRITY;
+	case CKR_GENERAL_ERROR:
+		/*
+		 * SoftHSM reports a failed GCM tag as CKR_GENERAL_ERROR
+		 * (notes/platform.md section 1), so while authenticating it
+		 * means the blob did not verify.
+		 */
+		return authenticating ? HSM_ERR_INTEGRITY : HSM_ERR_GENERAL;
+	case CKR_DEVICE_ERROR:
+	case CKR_DEVICE_REMOVED:
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_TOKEN_NOT_RECOGNIZED:
+	case CKR_SESSION_CLOSED:
+	case CKR_SESSION_HANDLE_INVALID:
+	case CKR_SESSION_COUNT:
+	case CKR_CRYPTOKI_NOT_INITIALIZED:
+	case CKR_USER_NOT_LOGGED_IN:
+	case CKR_FUNCTION_FAILED:
+		return HSM_ERR_DEVICE;
+	default:
+		return HSM_ERR_GENERAL;
+	}
+}
+
+/* see hsm.h */
+const char *
+hsm_strerror(enum hsm_status st)
+{
+	switch (st) {
+	case HSM_OK:
+		return "success";
+	case HSM_ERR_GENERAL:
+		return "general failure";
+	case HSM_ERR_ARGS:
+		return "bad argument";
+	case HSM_ERR_NOT_FOUND:
+		return "not found";
+	case HSM_ERR_EXISTS:
+		return "already exists";
+	case HSM_ERR_DENIED:
+		return "operation not permitted for this key";
+	case HSM_ERR_PIN:
+		return "login refused";
+	case HSM_ERR_BUFFER:
+		return "output buffer too small";
+	case HSM_ERR_DEVICE:
+		return "token or module failure";
+	case HSM_ERR_INTEGRITY:
+		return "sealed data failed authentication";
+	case HSM_ERR_MEMORY:
+		return "out of memory";
+	}
+	return "unknown status";
+}
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_label_check(const char *label)
+{
+	size_t	 len;
+
+	if (label == NULL)
+		return HSM_ERR_ARGS;
+	len = strnlen(label, HSM_LABEL_MAX + 1);
+	if (len == 0 || len > HSM_LABEL_MAX)
+		return HSM_ERR_ARGS;
+	return HSM_OK;
+}
+
+static enum hsm_status
+find_slot(struct hsm *h, const char *label)
+{
+	enum hsm_status		 status = HSM_ERR_GENERAL;
+	CK_SLOT_ID		*slots = NULL;
+	CK_ULONG		 n, i;
+	CK_TOKEN_INFO		 ti;
+	char			 want[HSM_TOKEN_LABEL_LEN];
+	size_t			 len;
+	CK_RV			 rv;
+
+	len = strlen(label);
+	memset(want, ' ', sizeof(want));
+	memcpy(want, label, len);
+
+	rv = h->h_p11->C_GetSlotList(CK_TRUE, NULL, &n);
+	if (rv != CKR_OK) {
+		status = hsm_ckr(rv, false);
+		goto fail;
+	}
+	if (n == 0 || n > HSM_SLOTS_MAX) {
+		status = HSM_ERR_NOT_FOUND;
+		goto fail;
+	}
+	if ((slots = calloc(n, sizeof(*slots))) == NULL) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	rv = h->h_p11->C_GetSlotList(CK_TRUE, slots, &n);
+	if (rv != CKR_OK) {
+		status = hsm_ckr(rv, false);
+		goto fail;
+	}
+	status = HSM_ERR_NOT_FOUND;
+	for (i = 0; i < n; i++) {
+		if (h->h_p11->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
+			continue;
+		if ((ti.flags & CKF_TOKEN_INITIALIZED) == 0)
+			continue;
+		if (memcmp(ti.label, want, sizeof(want)) != 0)
+			continue;
+		h->h_slot = slots[i];
+		status = HSM_OK;
+		break;
+	}
+ fail:
+	free(slots);
+	return status;
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_open(const struct hsm_conf *conf, struct hsm **out)
+{
+	enum hsm_status		 status = HSM_ERR_GENERAL;
+	struct hsm		*h = NULL;
+	CK_C_GetFunctionList	 getfl;
+	CK_C_INITIALIZE_ARGS	 ia;
+	size_t			 pinlen, i;
+	CK_RV			 rv;
+	bool			 claimed = false;
+
+	if (out != NULL)
+		*out = NULL;
+	if (conf == NULL || out == NULL || conf->module == NULL ||
+	    conf->token == NULL || conf->pin == NULL)
+		return HSM_ERR_ARGS;
+	pinlen = strnlen(conf->pin, HSM_PIN_MAX + 1);
+	if (strlen(conf->token) == 0 ||
+	    strlen(conf->token) > HSM_TOKEN_LABEL_LEN ||
+	    pinlen == 0 || pinlen > HSM_PIN_MAX)
+		return HSM_ERR_ARGS;
+
+	pthread_mutex_lock(&hsm_open_mtx);
+	if (hsm_is_open) {
+		pthread_mutex_unlock(&hsm_open_mtx);
+		log_warnx("%s: an hsm is already open", __func__);
+		return HSM_ERR_EXISTS;
+	}
+	hsm_is_open = true;
+	claimed = true;
+	pthread_mutex_unlock(&hsm_open_mtx);
+
+	if ((status = hsm_secmem_init()) != HSM_OK) {
+		log_warnx("%s: cannot lock memory for secrets", __func__);
+		goto fail;
+	}
+	if (!CRYPTO_secure_malloc_initialized() &&
+	    CRYPTO_secure_malloc_init(HSM_SECURE_HEAP_SIZE,
+	    HSM_SECURE_HEAP_MINSIZE) == 0) {
+		log_warnx("%s: OpenSSL secure heap failed", __func__);
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	pthread_mutex_init(&h->h_mtx, NULL);
+	pthread_cond_init(&h->h_cond, NULL);
+	pthread_mutex_init(&h->h_prov_mtx, NULL);
+	h->h_nkeys = 1;		/* [0] is HSM_KEY_NONE */
+	h->h_capkeys = HSM_KEYS_GROW;
+	if ((h->h_keys = calloc(h->h_capkeys, sizeof(*h->h_keys))) == NULL) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	strncpy(h->h_token, conf->token, HSM_TOKEN_LABEL_LEN);
+
+	if ((h->h_dl = dlopen(conf->module, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		log_warnx("%s: cannot load module %s", __func__, conf->module);
+		status = HSM_ERR_NOT_FOUND;
+		goto fail;
+	}
+	getfl = (CK_C_GetFunctionList)dlsym(h->h_dl, "C_GetFunctionList");
+	if (getfl == NULL || getfl(&h->h_p11) != CKR_OK || h->h_p11 == NULL) {
+		log_warnx("%s: %s is not a PKCS#11 module", __func__,
+		    conf->module);
+		status = HSM_ERR_NOT_FOUND;
+		goto fail;
+	}
+	memset(&ia, 0, sizeof(ia));
+	ia.flags = CKF_OS_LOCKING_OK;
+	rv = h->h_p11->C_Initialize(&ia);
+	if (rv == CKR_OK)
+		h->h_initialized = true;
+	else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		log_warnx("%s: C_Initialize: 0x%lx", __func__, rv);
+		status = HSM_ERR_DEVICE;
+		goto fail;
+	}
+
+	if ((status = find_slot(h, conf->token)) != HSM_OK) {
+		log_warnx("%s: token '%s' not found", __func__, conf->token);
+		goto fail;
+	}
+	for (i = 0; i < HSM_SESSIONS_MAX; i++) {
+		rv = h->h_p11->C_OpenSession(h->h_slot,
+		    CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+		    &h->h_sess[i]);
+		if (rv != CKR_OK) {
+			log_warnx("%s: C_OpenSession: 0x%lx", __func__, rv);
+			status = hsm_ckr(rv, false);
+			goto fail;
+		}
+		h->h_nsess++;
+	}
+	rv = h->h_p11->C_Login(h->h_sess[0], CKU_USER,
+	    (CK_UTF8CHAR_PTR)(uintptr_t)conf->pin, (CK_ULONG)pinlen);
+	if (rv == CKR_USER_ALREADY_LOGGED_IN)
+		log_warnx("%s: already logged in by another user of the "
+		    "module", __func__);
+	else if (rv != CKR_OK) {
+		status = hsm_ckr(rv, false);
+		if (status == HSM_ERR_PIN)
+			log_warnx("%s: login to token '%s' refused", __func__,
+			    conf->token);
+		else
+			log_warnx("%s: C_Login: 0x%lx", __func__, rv);
+		goto fail;
+	}
+
+	if ((status = hsm_scan(h)) != HSM_OK)
+		goto fail;
+
+	log_info("hsm: token '%s' opened, %zu keys", conf->token,
+	    h->h_nkeys - 1);
+	*out = h;
+	return HSM_OK;
+ fail:
+	hsm_free(h);
+	if (claimed) {
+		pthread_mutex_lock(&hsm_open_mtx);
+		hsm_is_open = false;
+		pthread_mutex_unlock(&hsm_open_mtx);
+	}
+	return status;
+}
+
+static void
+hsm_free(struct hsm *h)
+{
+	size_t	 i;
+
+	if (h == NULL)
+		return;
+	if (h->h_p11 != NULL) {
+		if (h->h_nsess > 0)
+			(void)h->h_p11->C_Logout(h->h_sess[0]);
+		for (i = 0; i < h->h_nsess; i++)
+			(void)h->h_p11->C_CloseSession(h->h_sess[i]);
+		if (h->h_initialized)
+			(void)h->h_p11->C_Finalize(NULL);
+	}
+	if (h->h_dl != NULL)
+		dlclose(h->h_dl);
+	if (h->h_keys != NULL) {
+		explicit_bzero(h->h_keys, h->h_capkeys * sizeof(*h->h_keys));
+		free(h->h_keys);
+	}
+	pthread_mutex_destroy(&h->h_prov_mtx);
+	pthread_cond_destroy(&h->h_cond);
+	pthread_mutex_destroy(&h->h_mtx);
+	explicit_bzero(h, sizeof(*h));
+	free(h);
+}
+
+/* see hsm.h */
+void
+hsm_close(struct hsm *h)
+{
+	if (h == NULL)
+		return;
+	hsm_free(h);
+	pthread_mutex_lock(&hsm_open_mtx);
+	hsm_is_open = false;
+	pthread_mutex_unlock(&hsm_open_mtx);
+	log_info("hsm: closed");
+}
+
+/* see hsm_local.h */
+void
+hsm_session_get(struct hsm *h, struct hsm_session *s)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&h->h_mtx);
+	for (;;) {
+		for (i = 0; i < h->h_nsess; i++) {
+			if (!h->h_busy[i])
+				break;
+		}
+		if (i < h->h_nsess)
+			break;
+		pthread_cond_wait(&h->h_cond, &h->h_mtx);
+	}
+	h->h_busy[i] = true;
+	s->hs_idx = i;
+	s->hs_sess = h->h_sess[i];
+	pthread_mutex_unlock(&h->h_mtx);
+}
+
+/* see hsm_local.h */
+void
+hsm_session_put(struct hsm *h, struct hsm_session *s, CK_RV rv)
+{
+	CK_SESSION_HANDLE	 ns = s->hs_sess;
+	CK_RV			 orv;
+
+	if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED) {
+		/* Still ours (busy): replace it outside the pool lock. */
+		(void)h->h_p11->C_CloseSession(s->hs_sess);
+		orv = h->h_p11->C_OpenSession(h->h_slot,
+		    CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &ns);
+		if (orv == CKR_OK)
+			log_warnx("hsm: session %zu reopened", s->hs_idx);
+		else {
+			log_warnx("hsm: session %zu lost: 0x%lx", s->hs_idx,
+			    orv);
+			ns = s->hs_sess;
+		}
+	}
+	pthread_mutex_lock(&h->h_mtx);
+	h->h_sess[s->hs_idx] = ns;
+	h->h_busy[s->hs_idx] = false;
+	pthread_cond_signal(&h->h_cond);
+	pthread_mutex_unlock(&h->h_mtx);
+	s->hs_sess = CK_INVALID_HANDLE;
+}
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_key_get(struct hsm *h, hsm_key_id id, enum hsm_op op,
+    struct hsm_key *out)
+{
+	enum hsm_status	 status = HSM_ERR_GENERAL;
+
+	pthread_mutex_lock(&h->h_mtx);
+	if (id == HSM_KEY_NONE || id >= h->h_nkeys) {
+		status = HSM_ERR_NOT_FOUND;
+		goto fail;
+	}
+	if (!hsm_policy_permits(h->h_keys[id].hk_class, op)) {
+		status = HSM_ERR_DENIED;
+		goto fail;
+	}
+	*out = h->h_keys[id];
+	status = HSM_OK;
+ fail:
+	pthread_mutex_unlock(&h->h_mtx);
+	return status;
+}
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_key_add(struct hsm *h, const struct hsm_key *k, hsm_key_id *out)
+{
+	enum hsm_status	 status = HSM_ERR_GENERAL;
+	struct hsm_key	*nk;
+	size_t		 ncap;
+
+	pthread_mutex_lock(&h->h_mtx);
+	if (h->h_nkeys >= HSM_KEYS_MAX) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	if (h->h_nkeys == h->h_capkeys) {
+		ncap = h->h_capkeys + HSM_KEYS_GROW;
+		if ((nk = reallocarray(h->h_keys, ncap, sizeof(*nk))) == NULL) {
+			status = HSM_ERR_MEMORY;
+			goto fail;
+		}
+		memset(nk + h->h_capkeys, 0, HSM_KEYS_GROW * sizeof(*nk));
+		h->h_keys = nk;
+		h->h_capkeys = ncap;
+	}
+	h->h_keys[h->h_nkeys] = *k;
+	if (out != NULL)
+		*out = (hsm_key_id)h->h_nkeys;
+	h->h_nkeys++;
+	status = HSM_OK;
+ fail:
+	pthread_mutex_unlock(&h->h_mtx);
+	return status;
+}
+
+/* see hsm_local.h */
+bool
+hsm_key_label_cached(struct hsm *h, const char *label)
+{
+	size_t	 i;
+	bool	 found = false;
+
+	pthread_mutex_lock(&h->h_mtx);
+	for (i = 1; i < h->h_nkeys; i++) {
+		if (strcmp(h->h_keys[i].hk_label, label) == 0) {
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->h_mtx);
+	return found;
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_key_find(struct hsm *h, enum hsm_key_class kc, const char *label,
+    hsm_key_id *out)
+{
+	enum hsm_status	 status = HSM_ERR_NOT_FOUND;
+	size_t		 i;
+
+	if (out != NULL)
+		*out = HSM_KEY_NONE;
+	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK)
+		return HSM_ERR_ARGS;
+	pthread_mutex_lock(&h->h_mtx);
+	for (i = 1; i < h->h_nkeys; i++) {
+		if (h->h_keys[i].hk_class == kc &&
+		    strcmp(h->h_keys[i].hk_label, label) == 0) {
+			*out = (hsm_key_id)i;
+			status = HSM_OK;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->h_mtx);
+	return status;
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_key_info(struct hsm *h, hsm_key_id id, struct hsm_key_info *out)
+{
+	enum hsm_status	 status = HSM_ERR_NOT_FOUND;
+
+	if (h == NULL || out == NULL)
+		return HSM_ERR_ARGS;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&h->h_mtx);
+	if (id != HSM_KEY_NONE && id < h->h_nkeys) {
+		out->hki_id = id;
+		out->hki_class = h->h_keys[id].hk_class;
+		memcpy(out->hki_label, h->h_keys[id].hk_label,
+		    sizeof(out->hki_label));
+		status = HSM_OK;
+	}
+	pthread_mutex_unlock(&h->h_mtx);
+	return status;
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_random(struct hsm *h, void *out, size_t len)
+{
+	enum hsm_status		 status = HSM_ERR_GENERAL;
+	struct hsm_session	 s;
+	CK_RV			 rv;
+
+	if (h == NULL || (out == NULL && len > 0))
+		return HSM_ERR_ARGS;
+	if (len == 0)
+		return HSM_OK;
+	hsm_session_get(h, &s);
+	rv = h->h_p11->C_GenerateRandom(s.hs_sess, out, (CK_ULONG)len);
+	hsm_session_put(h, &s, rv);
+	if ((status = hsm_ckr(rv, false)) != HSM_OK)
+		goto fail;
+	return HSM_OK;
+ fail:
+	OPENSSL_cleanse(out, len);
+	return status;
+}

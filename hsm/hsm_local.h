@@ -1,0 +1,146 @@
+/*
+ * hsm_local.h - private structures and helpers shared by the files of
+ * hsm/.  Nothing outside hsm/ includes this header.
+ *
+ * Token layout (what hsm/ writes into the token):
+ *   - every key object carries CKA_ID = "kms" || class || 8 random bytes
+ *     (HSM_CKID_LEN); the KMS_SIGN private and public keys share one;
+ *   - every sealed master secret is a CKO_DATA object with
+ *     CKA_APPLICATION = HSM_APPLICATION, CKA_LABEL = its label and
+ *     CKA_VALUE = the sealed blob:
+ *
+ *	off  len
+ *	  0    1  version (HSM_SEAL_VERSION)
+ *	  1    1  key class
+ *	  2   12  CKA_ID of the KEK that sealed it
+ *	 14   12  GCM IV (from C_GenerateRandom)
+ *	 26    n  ciphertext (n = secret length)
+ *	26+n  16  GCM tag
+ *
+ *     The AAD is the 14-byte header followed by the label, so the class,
+ *     the KEK link and the label are all authenticated.
+ */
+#ifndef HSM_LOCAL_H
+#define HSM_LOCAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "hsm.h"
+
+/* Limits. */
+#define HSM_SESSIONS_MAX	4	/* sessions in the pool */
+#define HSM_KEYS_MAX		65536	/* entries in the key table */
+#define HSM_KEYS_GROW		64	/* table growth step */
+#define HSM_SLOTS_MAX		256	/* slots hsm_open looks at */
+#define HSM_TOKEN_LABEL_LEN	32	/* CK_TOKEN_INFO.label, padded */
+#define HSM_FIND_BATCH		64	/* handles per C_FindObjects */
+#define HSM_DRAW_TRIES_MAX	128	/* rejection sampling rounds */
+
+/* Identification of the appliance's objects in the token. */
+#define HSM_APPLICATION		"kms-appliance"
+#define HSM_CKID_MAGIC		"kms"
+#define HSM_CKID_MAGIC_LEN	3
+#define HSM_CKID_RAND_LEN	8
+#define HSM_CKID_LEN		(HSM_CKID_MAGIC_LEN + 1 + HSM_CKID_RAND_LEN)
+
+/* Sealed blob layout (see the comment at the top). */
+#define HSM_SEAL_VERSION	1
+#define HSM_SEAL_IV_LEN		12
+#define HSM_SEAL_TAG_LEN	16
+#define HSM_SEAL_HDR_LEN	(2 + HSM_CKID_LEN)
+#define HSM_SEAL_OVERHEAD	(HSM_SEAL_HDR_LEN + HSM_SEAL_IV_LEN + \
+				    HSM_SEAL_TAG_LEN)
+#define HSM_SEAL_BLOB_MAX	(HSM_SEAL_OVERHEAD + HSM_MASTER_MAX_LEN)
+
+/* P-256 encodings. */
+#define HSM_EC_PARAMS_P256	"\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07"
+#define HSM_EC_PARAMS_P256_LEN	10
+
+/* Operations the policy table knows. */
+enum hsm_op {
+	HSM_OP_SEAL = 1,	/* seal a new master secret (KEK) */
+	HSM_OP_UNSEAL,		/* unseal a master secret (KEK) */
+	HSM_OP_USE_SECRET,	/* hsm_master_use (masters) */
+	HSM_OP_SIGN,		/* hsm_sign_digest */
+	HSM_OP_PUBKEY,		/* hsm_sign_pubkey */
+};
+
+/*
+ * One entry of the key table; index 0 is never used (HSM_KEY_NONE).
+ * hk_ckid is the key's own CKA_ID, or for a master the CKA_ID of the KEK
+ * that sealed it (taken from the blob header).
+ */
+struct hsm_key {
+	enum hsm_key_class	 hk_class;
+	char			 hk_label[HSM_LABEL_MAX + 1];
+	uint8_t			 hk_ckid[HSM_CKID_LEN];
+	CK_OBJECT_HANDLE	 hk_obj;	/* key or blob */
+	CK_OBJECT_HANDLE	 hk_pub;	/* KMS_SIGN: public key */
+	hsm_key_id		 hk_kek;	/* masters: the KEK */
+	size_t			 hk_len;	/* masters: secret len */
+};
+
+struct hsm {
+	void			*h_dl;
+	CK_FUNCTION_LIST_PTR	 h_p11;
+	CK_SLOT_ID		 h_slot;
+	bool			 h_initialized;	/* we initialised */
+	char			 h_token[HSM_TOKEN_LABEL_LEN + 1];
+
+	/* Session pool and key table, under h_mtx. */
+	pthread_mutex_t		 h_mtx;
+	pthread_cond_t		 h_cond;
+	CK_SESSION_HANDLE	 h_sess[HSM_SESSIONS_MAX];
+	bool			 h_busy[HSM_SESSIONS_MAX];
+	size_t			 h_nsess;
+	struct hsm_key		*h_keys;	/* h_keys[0] unused */
+	size_t			 h_nkeys;	/* entries incl. [0] */
+	size_t			 h_capkeys;
+
+	/* Serialises provisioning (check for label, create, add). */
+	pthread_mutex_t		 h_prov_mtx;
+};
+
+/*
+ * A borrowed session: give it back with hsm_session_put, passing the last
+ * CK_RV seen on it; a session the module reports closed or invalid is
+ * replaced by a new one (the login is the application's, so the new
+ * session is logged in as long as the token is).
+ */
+struct hsm_session {
+	CK_SESSION_HANDLE	 hs_sess;
+	size_t			 hs_idx;
+};
+
+/* hsm.c */
+enum hsm_status	 hsm_ckr(CK_RV rv, bool authenticating);
+void		 hsm_session_get(struct hsm *h, struct hsm_session *s);
+void		 hsm_session_put(struct hsm *h, struct hsm_session *s,
+		    CK_RV rv);
+enum hsm_status	 hsm_key_get(struct hsm *h, hsm_key_id id,
+		    enum hsm_op op, struct hsm_key *out);
+enum hsm_status	 hsm_key_add(struct hsm *h, const struct hsm_key *k,
+		    hsm_key_id *out);
+bool		 hsm_key_label_cached(struct hsm *h, const char *label);
+enum hsm_status	 hsm_label_check(const char *label);
+
+/* hsm_keys.c */
+enum hsm_status	 hsm_scan(struct hsm *h);
+enum hsm_status	 hsm_label_in_token(struct hsm *h, const char *label);
+enum hsm_status	 hsm_ckid_new(struct hsm *h, enum hsm_key_class kc,
+		    uint8_t out[HSM_CKID_LEN]);
+
+/* hsm_policy.c */
+bool		 hsm_policy_permits(enum hsm_key_class kc, enum hsm_op op);
+bool		 hsm_class_is_valid(int kc);
+bool		 hsm_class_is_master(enum hsm_key_class kc);
+
+/* hsm_secmem.c */
+enum hsm_status	 hsm_secmem_init(void);
+
+#endif /* HSM_LOCAL_H */

@@ -1,0 +1,83 @@
+# kms_env.sh - sourced by integration tests: a fresh appliance per test.
+#
+# kms_up   makes a temp dir with a SoftHSMv2 token, provisions it with
+#          kms-provision, writes kmsd.conf, starts kmsd on slirp with host
+#          port 0 and waits until it serves; sets KMS_URL, KMS_DIR,
+#          KMS_DATA, KMS_PID.
+# kms_down stops kmsd (SIGTERM), checks it exited 0, removes the temp dir.
+# Needs BUILD (the build directory) and SRC (the source tree) set.
+set -u
+
+: "${BUILD:?BUILD must be the build directory}"
+: "${SRC:?SRC must be the source directory}"
+KMS_PIN=${KMS_PIN:-1234}
+KMS_TOKEN=${KMS_TOKEN:-kms}
+KMS_URI=${KMS_URI:-kms.example.org}
+KMSD=${KMSD:-$BUILD/firmware/kmsd}
+PROVISION=$BUILD/tools/kms-provision/kms-provision
+CLIENT=$BUILD/tools/kms-client/kms-client
+
+kms_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+kms_up() {
+	KMS_DIR=$(mktemp -d /tmp/kms-it-XXXXXX)
+	KMS_DATA=$KMS_DIR/data
+	"$SRC/tests/lib/hsm_token.sh" "$KMS_DIR/hsm" "$KMS_TOKEN" "$KMS_PIN" ||
+	    kms_fail "token"
+	export SOFTHSM2_CONF=$KMS_DIR/hsm/softhsm2.conf
+	printf '%s\n' "$KMS_PIN" > "$KMS_DIR/pin"
+	chmod 600 "$KMS_DIR/pin"
+	"$PROVISION" --module /usr/lib/softhsm/libsofthsm2.so \
+	    --token "$KMS_TOKEN" --pin-file "$KMS_DIR/pin" init \
+	    > "$KMS_DIR/provision.out" 2>&1 || {
+		cat "$KMS_DIR/provision.out" >&2; kms_fail "kms-provision init"; }
+	cat > "$KMS_DIR/kmsd.conf" <<CONF
+[kms]
+kms_uri = $KMS_URI
+cert_uri = cert1.$KMS_URI
+issuer = Example Operator
+valid_from = 2026-01-01T00:00:00Z
+valid_to = 2031-01-01T00:00:00Z
+user_key_period = 2592000
+user_key_offset = 0
+domains = example.org example.net
+
+[hsm]
+module = /usr/lib/softhsm/libsofthsm2.so
+token = $KMS_TOKEN
+pin_file = $KMS_DIR/pin
+
+[net]
+port = 0
+connections = ${KMS_CONNS:-8}
+${KMS_NET_EXTRA:-}
+
+[log]
+level = info
+CONF
+	"$KMSD" -c "$KMS_DIR/kmsd.conf" -d "$KMS_DATA" \
+	    > "$KMS_DIR/kmsd.out" 2>&1 &
+	KMS_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		[ -s "$KMS_DATA/kmsd.port" ] && break
+		kill -0 "$KMS_PID" 2>/dev/null || {
+			cat "$KMS_DIR/kmsd.out" >&2; kms_fail "kmsd died at boot"; }
+		sleep 0.05
+	done
+	[ -s "$KMS_DATA/kmsd.port" ] || kms_fail "kmsd did not start"
+	KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+}
+
+kms_down() {
+	local rc=0
+	if [ -n "${KMS_PID:-}" ] && kill -0 "$KMS_PID" 2>/dev/null; then
+		kill -TERM "$KMS_PID"
+		wait "$KMS_PID" || rc=$?
+		[ $rc -eq 0 ] || { cat "$KMS_DIR/kmsd.out" >&2;
+		    echo "FAIL: kmsd exited $rc" >&2; }
+	fi
+	KMS_PID=
+	[ -n "${KMS_KEEP:-}" ] || rm -rf "$KMS_DIR"
+	return $rc
+}

@@ -1,0 +1,653 @@
+/*
+ * ucheck.c - the UE-side checks of kms-client (see ucheck.h).
+ *
+ * The curve constants below are this tool's own copy of RFC 6509
+ * Appendix A, so that a mistake in firmware/crypto cannot hide itself.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/obj_mac.h>
+
+#include "ucheck.h"
+
+/* RFC 6509 Appendix A, SAKKE parameter set 1. */
+static const char sakke_p_hex[] =
+    "997ABB1F0A563FDA65C61198DAD0657A416C0CE19CB48261BE9AE358B3E01A2E"
+    "F40AAB27E2FC0F1B228730D531A59CB0E791B39FF7C88A19356D27F4A666A6D0"
+    "E26C6487326B4CD4512AC5CD65681CE1B6AFF4A831852A82A7CF3C521C3C09AA"
+    "9F94D6AF56971F1FFCE3E82389857DB080C5DF10AC7ACE87666D807AFEA85FEB";
+static const char sakke_q_hex[] =
+    "265EAEC7C2958FF69971846636B4195E905B0338672D20986FA6B8D62CF8068B"
+    "BD02AAC9F8BF03C6C8A1CC354C69672C39E46CE7FDF222864D5B49FD2999A9B4"
+    "389B1921CC9AD335144AB173595A07386DABFD2A0C614AA0A9F3CF14870F026A"
+    "A7E535ABD5A5C7C7FF38FA08E2615F6C203177C42B1EB3A1D99B601EBFAA17FB";
+static const char sakke_px_hex[] =
+    "53FC09EE332C29AD0A7990053ED9B52A2B1A2FD60AEC69C698B2F204B6FF7CBF"
+    "B5EDB6C0F6CE2308AB10DB9030B09E1043D5F22CDB9DFA55718BD9E7406CE890"
+    "9760AF765DD5BCCB337C86548B72F2E1A702C3397A60DE74A7C1514DBA66910D"
+    "D5CFB4CC80728D87EE9163A5B63F73EC80EC46C4967E0979880DC8ABEAE63895";
+static const char sakke_py_hex[] =
+    "0A8249063F6009F1F9F1F0533634A135D3E82016029906963D778D821E141178"
+    "F5EA69F4654EC2B9E7F7F5E5F0DE55F66B598CCF9A140B2E416CFF0CA9E032B9"
+    "70DAE117AD547C6CCAD696B5B7652FE0AC6F1E80164AA989492D979FC5A4D5F2"
+    "13515AD7E9CB99A980BDAD5AD5BB4636ADB9B5706A67DCDE75573FD71BEF16D7";
+#define SAKKE_COFACTOR	4	/* (p + 1) / q */
+
+struct ucheck {
+	EC_GROUP		*uc_sakke;	/* E with P, q, cofactor 4 */
+	BIGNUM			*uc_sakke_p;
+	BIGNUM			*uc_sakke_q;
+	EC_GROUP		*uc_p256;
+	BIGNUM			*uc_p256_p;
+	xmlSchemaPtr		 uc_schema;
+	xmlSchemaValidCtxtPtr	 uc_valid;
+};
+
+/* The first libxml2 error of one operation. */
+struct xmlerr_capture {
+	char	 xc_msg[UCHECK_MSG_LEN];
+	int	 xc_line;
+	int	 xc_set;
+};
+
+static void		 say(char *, size_t, const char *, ...)
+			    __attribute__((format(printf, 3, 4)));
+static void		 xmlerr_capture(void *, xmlErrorPtr);
+static bool		 is_xml_space(int);
+static EC_GROUP		*sakke_group_new(BIGNUM *, BIGNUM *, BN_CTX *);
+static enum ucheck_status point_check(const EC_GROUP *, const BIGNUM *,
+			    const BIGNUM *, const uint8_t *, size_t, size_t);
+static enum ucheck_status parse_validate(const struct ucheck *,
+			    const char *, size_t, xmlDocPtr *, char *, size_t);
+static xmlNodePtr	 kid(xmlNodePtr, const char *);
+static char		*text_trim(xmlNodePtr);
+static enum ucheck_status key_check(const struct ucheck *, xmlNodePtr,
+			    const char *, bool, char *, size_t);
+
+static void
+say(char *msg, size_t size, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (msg == NULL || size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+}
+
+static void
+xmlerr_capture(void *arg, xmlErrorPtr e)
+{
+	struct xmlerr_capture	*xc = arg;
+	size_t			 n;
+
+	if (xc->xc_set || e == NULL)
+		return;
+	xc->xc_set = 1;
+	xc->xc_line = e->line;
+	snprintf(xc->xc_msg, sizeof(xc->xc_msg), "%s",
+	    e->message != NULL ? e->message : "unknown error");
+	n = strlen(xc->xc_msg);
+	while (n > 0 && xc->xc_msg[n - 1] == '\n')
+		xc->xc_msg[--n] = '\0';
+}
+
+static bool
+is_xml_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* see ucheck.h */
+const char *
+ucheck_strerror(enum ucheck_status s)
+{
+	switch (s) {
+	case UCHECK_OK:
+		return "ok";
+	case UCHECK_ERR_GENERAL:
+		return "internal error";
+	case UCHECK_ERR_LENGTH:
+		return "wrong length";
+	case UCHECK_ERR_HEX:
+		return "not hexadecimal";
+	case UCHECK_ERR_PREFIX:
+		return "not an uncompressed point (04 prefix)";
+	case UCHECK_ERR_RANGE:
+		return "coordinate not below p";
+	case UCHECK_ERR_CURVE:
+		return "point not on the curve";
+	case UCHECK_ERR_INFINITY:
+		return "point at infinity";
+	case UCHECK_ERR_ORDER:
+		return "point not of order q";
+	case UCHECK_ERR_XML:
+		return "not well-formed XML";
+	case UCHECK_ERR_SCHEMA:
+		return "not valid against the XSD";
+	case UCHECK_ERR_CONTENT:
+		return "unexpected content";
+	}
+	return "unknown status";
+}
+
+/*
+ * E: y^2 = x^3 - 3x over F_p (RFC 6508 section 2.1), a = p - 3, b = 0,
+ * with generator P of order q and cofactor 4 (RFC 6509 Appendix A).
+ */
+static EC_GROUP *
+sakke_group_new(BIGNUM *p, BIGNUM *q, BN_CTX *ctx)
+{
+	EC_GROUP	*g = NULL;
+	EC_POINT	*gen = NULL, *r = NULL;
+	BIGNUM		*a = NULL, *b = NULL, *x = NULL, *y = NULL, *h = NULL;
+	BIGNUM		*t = NULL;
+
+	if (!BN_hex2bn(&p, sakke_p_hex) || !BN_hex2bn(&q, sakke_q_hex) ||
+	    !BN_hex2bn(&x, sakke_px_hex) || !BN_hex2bn(&y, sakke_py_hex))
+		goto fail;
+	if ((a = BN_new()) == NULL || (b = BN_new()) == NULL ||
+	    (h = BN_new()) == NULL || (t = BN_new()) == NULL)
+		goto fail;
+	/* Self-check of the constants: p + 1 = 4q (RFC 6509 App. A). */
+	if (!BN_set_word(h, SAKKE_COFACTOR) || !BN_mul(t, q, h, ctx) ||
+	    !BN_sub_word(t, 1) || BN_cmp(t, p) != 0)
+		goto fail;
+	if (!BN_copy(a, p) || !BN_sub_word(a, 3))
+		goto fail;
+	BN_zero(b);
+	if ((g = EC_GROUP_new_curve_GFp(p, a, b, ctx)) == NULL ||
+	    (gen = EC_POINT_new(g)) == NULL || (r = EC_POINT_new(g)) == NULL)
+		goto fail;
+	if (!EC_POINT_set_affine_coordinates(g, gen, x, y, ctx) ||
+	    EC_POINT_is_on_curve(g, gen, ctx) != 1 ||
+	    !EC_GROUP_set_generator(g, gen, q, h))
+		goto fail;
+	/* [q]P = O. */
+	if (!EC_POINT_mul(g, r, NULL, gen, q, ctx) ||
+	    EC_POINT_is_at_infinity(g, r) != 1)
+		goto fail;
+	goto done;
+ fail:
+	EC_GROUP_free(g);
+	g = NULL;
+ done:
+	EC_POINT_free(gen);
+	EC_POINT_free(r);
+	BN_free(a);
+	BN_free(b);
+	BN_free(x);
+	BN_free(y);
+	BN_free(h);
+	BN_free(t);
+	return g;
+}
+
+/* see ucheck.h */
+struct ucheck *
+ucheck_new(const char *xsd_path, char *msg, size_t msg_size)
+{
+	struct ucheck		*uc;
+	struct xmlerr_capture	 xc;
+	xmlSchemaParserCtxtPtr	 pctx = NULL;
+	BN_CTX			*ctx = NULL;
+
+	if ((uc = calloc(1, sizeof(*uc))) == NULL) {
+		say(msg, msg_size, "out of memory");
+		return NULL;
+	}
+	if ((ctx = BN_CTX_new()) == NULL ||
+	    (uc->uc_sakke_p = BN_new()) == NULL ||
+	    (uc->uc_sakke_q = BN_new()) == NULL ||
+	    (uc->uc_p256_p = BN_new()) == NULL)
+		goto fail_crypto;
+	uc->uc_sakke = sakke_group_new(uc->uc_sakke_p, uc->uc_sakke_q, ctx);
+	if (uc->uc_sakke == NULL)
+		goto fail_crypto;
+	uc->uc_p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	if (uc->uc_p256 == NULL || !EC_GROUP_get_curve(uc->uc_p256,
+	    uc->uc_p256_p, NULL, NULL, ctx))
+		goto fail_crypto;
+	BN_CTX_free(ctx);
+	ctx = NULL;
+
+	if (xsd_path == NULL)
+		return uc;
+	memset(&xc, 0, sizeof(xc));
+	if ((pctx = xmlSchemaNewParserCtxt(xsd_path)) == NULL) {
+		say(msg, msg_size, "%s: cannot read schema", xsd_path);
+		goto fail;
+	}
+	xmlSchemaSetParserStructuredErrors(pctx, xmlerr_capture, &xc);
+	if ((uc->uc_schema = xmlSchemaParse(pctx)) == NULL) {
+		say(msg, msg_size, "%s: bad schema: %s", xsd_path,
+		    xc.xc_set ? xc.xc_msg : "cannot parse");
+		goto fail;
+	}
+	xmlSchemaFreeParserCtxt(pctx);
+	pctx = NULL;
+	if ((uc->uc_valid = xmlSchemaNewValidCtxt(uc->uc_schema)) == NULL) {
+		say(msg, msg_size, "out of memory");
+		goto fail;
+	}
+	return uc;
+
+ fail_crypto:
+	say(msg, msg_size, "cannot set up the SAKKE or P-256 group");
+ fail:
+	xmlSchemaFreeParserCtxt(pctx);
+	BN_CTX_free(ctx);
+	ucheck_free(uc);
+	return NULL;
+}
+
+/* see ucheck.h */
+void
+ucheck_free(struct ucheck *uc)
+{
+	if (uc == NULL)
+		return;
+	EC_GROUP_free(uc->uc_sakke);
+	EC_GROUP_free(uc->uc_p256);
+	BN_free(uc->uc_sakke_p);
+	BN_free(uc->uc_sakke_q);
+	BN_free(uc->uc_p256_p);
+	if (uc->uc_valid != NULL)
+		xmlSchemaFreeValidCtxt(uc->uc_valid);
+	if (uc->uc_schema != NULL)
+		xmlSchemaFree(uc->uc_schema);
+	free(uc);
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_hex(const char *hex, uint8_t *out, size_t want)
+{
+	size_t	 len, i;
+	int	 hi, lo;
+
+	while (is_xml_space((unsigned char)*hex))
+		hex++;
+	len = strlen(hex);
+	while (len > 0 && is_xml_space((unsigned char)hex[len - 1]))
+		len--;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)hex[i]))
+			return UCHECK_ERR_HEX;
+	if (len != 2 * want)
+		return UCHECK_ERR_LENGTH;
+	for (i = 0; i < want; i++) {
+		hi = OPENSSL_hexchar2int((unsigned char)hex[2 * i]);
+		lo = OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return UCHECK_ERR_HEX;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return UCHECK_OK;
+}
+
+/*
+ * SEC 1 section 2.3.4 for the uncompressed form: 04, then x and y of
+ * fld_len octets each, both field elements; the point is on the curve
+ * and not O; and with q given, [q]Pt = O.
+ */
+static enum ucheck_status
+point_check(const EC_GROUP *g, const BIGNUM *p, const BIGNUM *q,
+    const uint8_t *pt, size_t len, size_t fld_len)
+{
+	enum ucheck_status	 status = UCHECK_ERR_GENERAL;
+	BN_CTX			*ctx = NULL;
+	BIGNUM			*x = NULL, *y = NULL;
+	EC_POINT		*a = NULL, *r = NULL;
+
+	if (len != 1 + 2 * fld_len)
+		return UCHECK_ERR_LENGTH;
+	if (pt[0] != 0x04)
+		return UCHECK_ERR_PREFIX;
+	if ((ctx = BN_CTX_new()) == NULL ||
+	    (x = BN_bin2bn(pt + 1, (int)fld_len, NULL)) == NULL ||
+	    (y = BN_bin2bn(pt + 1 + fld_len, (int)fld_len, NULL)) == NULL ||
+	    (a = EC_POINT_new(g)) == NULL || (r = EC_POINT_new(g)) == NULL)
+		goto fail;
+	if (BN_cmp(x, p) >= 0 || BN_cmp(y, p) >= 0) {
+		status = UCHECK_ERR_RANGE;
+		goto fail;
+	}
+	if (!EC_POINT_set_affine_coordinates(g, a, x, y, ctx) ||
+	    EC_POINT_is_on_curve(g, a, ctx) != 1) {
+		status = UCHECK_ERR_CURVE;
+		goto fail;
+	}
+	if (EC_POINT_is_at_infinity(g, a)) {
+		status = UCHECK_ERR_INFINITY;
+		goto fail;
+	}
+	if (q != NULL) {
+		if (!EC_POINT_mul(g, r, NULL, a, q, ctx))
+			goto fail;
+		if (EC_POINT_is_at_infinity(g, r) != 1) {
+			status = UCHECK_ERR_ORDER;
+			goto fail;
+		}
+	}
+	status = UCHECK_OK;
+ fail:
+	ERR_clear_error();
+	EC_POINT_free(a);
+	EC_POINT_free(r);
+	BN_free(x);
+	BN_free(y);
+	BN_CTX_free(ctx);
+	return status;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_sakke_point(const struct ucheck *uc, const uint8_t *pt, size_t len)
+{
+	return point_check(uc->uc_sakke, uc->uc_sakke_p, uc->uc_sakke_q, pt,
+	    len, UCHECK_SAKKE_FP_LEN);
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_p256_point(const struct ucheck *uc, const uint8_t *pt, size_t len)
+{
+	return point_check(uc->uc_p256, uc->uc_p256_p, NULL, pt, len,
+	    UCHECK_P256_FP_LEN);
+}
+
+/*
+ * Parses with no network access, no entity substitution and no DTD
+ * loading, refuses any DTD, and validates against the schema.
+ */
+static enum ucheck_status
+parse_validate(const struct ucheck *uc, const char *body, size_t len,
+    xmlDocPtr *docp, char *msg, size_t msg_size)
+{
+	struct xmlerr_capture	 xc;
+	xmlParserCtxtPtr	 pctx;
+	xmlDocPtr		 doc;
+	xmlErrorPtr		 e;
+
+	*docp = NULL;
+	if (len == 0) {
+		say(msg, msg_size, "empty body");
+		return UCHECK_ERR_XML;
+	}
+	if (len > INT32_MAX) {
+		say(msg, msg_size, "body too large");
+		return UCHECK_ERR_XML;
+	}
+	if ((pctx = xmlNewParserCtxt()) == NULL) {
+		say(msg, msg_size, "out of memory");
+		return UCHECK_ERR_GENERAL;
+	}
+	doc = xmlCtxtReadMemory(pctx, body, (int)len, "response.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL) {
+		e = xmlCtxtGetLastError(pctx);
+		if (e != NULL && e->message != NULL)
+			say(msg, msg_size, "not well-formed XML: line %d: %.*s",
+			    e->line, (int)strcspn(e->message, "\n"),
+			    e->message);
+		else
+			say(msg, msg_size, "not well-formed XML");
+		xmlFreeParserCtxt(pctx);
+		return UCHECK_ERR_XML;
+	}
+	xmlFreeParserCtxt(pctx);
+	if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		say(msg, msg_size, "document has a DTD (refused)");
+		xmlFreeDoc(doc);
+		return UCHECK_ERR_XML;
+	}
+	if (uc->uc_valid != NULL) {
+		memset(&xc, 0, sizeof(xc));
+		xmlSchemaSetValidStructuredErrors(uc->uc_valid, xmlerr_capture,
+		    &xc);
+		if (xmlSchemaValidateDoc(uc->uc_valid, doc) != 0) {
+			say(msg, msg_size, "XSD invalid: line %d: %s",
+			    xc.xc_line, xc.xc_set ? xc.xc_msg : "invalid");
+			xmlFreeDoc(doc);
+			return UCHECK_ERR_SCHEMA;
+		}
+	}
+	*docp = doc;
+	return UCHECK_OK;
+}
+
+/* The first element child named name in the interface namespace. */
+static xmlNodePtr
+kid(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr	 n;
+
+	if (parent == NULL)
+		return NULL;
+	for (n = parent->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+		    xmlStrEqual(n->ns->href, BAD_CAST UCHECK_NS) &&
+		    xmlStrEqual(n->name, BAD_CAST name))
+			return n;
+	return NULL;
+}
+
+/* The text of n without leading and trailing XML space; free() it. */
+static char *
+text_trim(xmlNodePtr n)
+{
+	xmlChar	*c;
+	char	*s, *b, *e;
+
+	if (n == NULL || (c = xmlNodeGetContent(n)) == NULL)
+		return NULL;
+	for (b = (char *)c; is_xml_space((unsigned char)*b); b++)
+		;
+	e = b + strlen(b);
+	while (e > b && is_xml_space((unsigned char)e[-1]))
+		e--;
+	s = strndup(b, (size_t)(e - b));
+	xmlFree(c);
+	return s;
+}
+
+/* PubEncKey (SAKKE, 257 octets) or PubAuthKey (P-256, 65 octets). */
+static enum ucheck_status
+key_check(const struct ucheck *uc, xmlNodePtr cert, const char *name,
+    bool sakke, char *msg, size_t msg_size)
+{
+	uint8_t			 pt[UCHECK_SAKKE_POINT_LEN];
+	size_t			 len;
+	enum ucheck_status	 s;
+	char			*hex;
+
+	len = sakke ? UCHECK_SAKKE_POINT_LEN : UCHECK_P256_POINT_LEN;
+	if ((hex = text_trim(kid(cert, name))) == NULL) {
+		say(msg, msg_size, "%s missing", name);
+		return UCHECK_ERR_CONTENT;
+	}
+	s = ucheck_hex(hex, pt, len);
+	if (s == UCHECK_ERR_LENGTH)
+		say(msg, msg_size, "%s: %zu hex digits, want %zu (%zu octets)",
+		    name, strlen(hex), 2 * len, len);
+	free(hex);
+	if (s == UCHECK_OK)
+		s = sakke ? ucheck_sakke_point(uc, pt, len) :
+		    ucheck_p256_point(uc, pt, len);
+	if (s != UCHECK_OK && s != UCHECK_ERR_LENGTH)
+		say(msg, msg_size, "%s: %s", name, ucheck_strerror(s));
+	return s;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
+    const char *expect_kms_uri, struct ucheck_init *info, char *msg,
+    size_t msg_size)
+{
+	enum ucheck_status	 status;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, init, cert, n;
+	xmlChar			*role = NULL;
+	char			*uri = NULL, *cert_uri = NULL, *s = NULL, *end;
+	long long		 v;
+	size_t			 l;
+
+	if ((status = parse_validate(uc, body, len, &doc, msg,
+	    msg_size)) != UCHECK_OK)
+		return status;
+	status = UCHECK_ERR_CONTENT;
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || root->ns == NULL ||
+	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||
+	    !xmlStrEqual(root->name, BAD_CAST "KmsResponse")) {
+		say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
+		goto fail;
+	}
+	if (kid(root, "KmsError") != NULL) {
+		s = text_trim(kid(kid(root, "KmsError"), "ErrorMsg"));
+		say(msg, msg_size, "KmsError present: %s",
+		    s != NULL ? s : "(no ErrorMsg)");
+		goto fail;
+	}
+	if ((init = kid(kid(root, "KmsMessage"), "KmsInit")) == NULL) {
+		say(msg, msg_size, "no KmsMessage/KmsInit");
+		goto fail;
+	}
+	if ((cert = kid(init, "KmsCertificate")) == NULL &&
+	    (cert = kid(kid(init, "SignedKmsCertificate"),
+	    "KmsCertificate")) == NULL) {
+		say(msg, msg_size, "no KmsInit/KmsCertificate");
+		goto fail;
+	}
+	role = xmlGetNoNsProp(cert, BAD_CAST "Role");
+	if (role == NULL || !xmlStrEqual(role, BAD_CAST "Root")) {
+		say(msg, msg_size, "KmsCertificate Role is %s, want Root",
+		    role != NULL ? (char *)role : "absent");
+		goto fail;
+	}
+
+	/* ClientReqUrl names the resource that was asked (D.3.1). */
+	s = text_trim(kid(root, "ClientReqUrl"));
+	if (s == NULL || (l = strlen(s)) < 5 ||
+	    strcmp(s + l - 5, "/init") != 0) {
+		say(msg, msg_size, "ClientReqUrl %s does not end in /init",
+		    s != NULL ? s : "(absent)");
+		goto fail;
+	}
+	free(s);
+	s = NULL;
+
+	/* UserIdFormat 2: the TS 33.180 F.2.1 UID. */
+	s = text_trim(kid(cert, "UserIdFormat"));
+	if (s == NULL || strcmp(s, "2") != 0) {
+		say(msg, msg_size, "UserIdFormat %s, want 2",
+		    s != NULL ? s : "(absent)");
+		goto fail;
+	}
+	free(s);
+	s = NULL;
+
+	/* ParameterSet, if present, is 1 (RFC 6509 Appendix A). */
+	if ((n = kid(cert, "ParameterSet")) != NULL) {
+		s = text_trim(n);
+		errno = 0;
+		v = s != NULL ? strtoll(s, &end, 10) : 0;
+		if (s == NULL || *s == '\0' || *end != '\0' || errno != 0 ||
+		    v != 1) {
+			say(msg, msg_size, "ParameterSet %s, want 1",
+			    s != NULL ? s : "");
+			goto fail;
+		}
+		free(s);
+		s = NULL;
+	}
+
+	/* The root certificate is the responding KMS's own. */
+	uri = text_trim(kid(root, "KmsUri"));
+	cert_uri = text_trim(kid(cert, "KmsUri"));
+	if (uri == NULL || cert_uri == NULL || strcmp(uri, cert_uri) != 0) {
+		say(msg, msg_size, "KmsCertificate KmsUri %s differs from the "
+		    "response's KmsUri %s", cert_uri != NULL ? cert_uri : "",
+		    uri != NULL ? uri : "");
+		goto fail;
+	}
+	if (expect_kms_uri != NULL && strcmp(cert_uri, expect_kms_uri) != 0) {
+		say(msg, msg_size, "KmsUri %s, want %s", cert_uri,
+		    expect_kms_uri);
+		goto fail;
+	}
+
+	if ((status = key_check(uc, cert, "PubEncKey", true, msg,
+	    msg_size)) != UCHECK_OK)
+		goto fail;
+	if ((status = key_check(uc, cert, "PubAuthKey", false, msg,
+	    msg_size)) != UCHECK_OK)
+		goto fail;
+	if (info != NULL)
+		snprintf(info->ui_kms_uri, sizeof(info->ui_kms_uri), "%s",
+		    cert_uri);
+	status = UCHECK_OK;
+ fail:
+	free(s);
+	free(uri);
+	free(cert_uri);
+	xmlFree(role);
+	xmlFreeDoc(doc);
+	return status;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_error_response(const struct ucheck *uc, const char *body,
+    size_t len, char *msg, size_t msg_size)
+{
+	enum ucheck_status	 status;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, err;
+	char			*code = NULL;
+
+	if ((status = parse_validate(uc, body, len, &doc, msg,
+	    msg_size)) != UCHECK_OK)
+		return status;
+	status = UCHECK_ERR_CONTENT;
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || root->ns == NULL ||
+	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||
+	    !xmlStrEqual(root->name, BAD_CAST "KmsResponse")) {
+		say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
+		goto fail;
+	}
+	if ((err = kid(root, "KmsError")) == NULL) {
+		say(msg, msg_size, "no KmsError");
+		goto fail;
+	}
+	if (kid(root, "KmsMessage") != NULL) {
+		say(msg, msg_size, "KmsMessage next to KmsError");
+		goto fail;
+	}
+	if ((code = text_trim(kid(err, "ErrorCode"))) == NULL) {
+		say(msg, msg_size, "KmsError without ErrorCode");
+		goto fail;
+	}
+	status = UCHECK_OK;
+ fail:
+	free(code);
+	xmlFreeDoc(doc);
+	return status;
+}

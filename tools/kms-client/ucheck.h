@@ -1,0 +1,96 @@
+/*
+ * ucheck.h - the UE-side checks of kms-client: hex decoding, SAKKE and
+ * P-256 point validation, and verification of KMS XML responses.
+ *
+ * This is an independent verifier: it shares no code or constants with
+ * firmware/crypto or firmware/xml, and uses OpenSSL and libxml2 directly.
+ *
+ * Checks return UCHECK_OK (0) or a negative enum ucheck_status, and fill
+ * a caller-provided message buffer with the reason on failure.
+ */
+#ifndef UCHECK_H
+#define UCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UCHECK_NS		"urn:3gpp:ns:mcsecKMSInterface:1.0"
+
+#define UCHECK_SAKKE_FP_LEN	128	/* RFC 6509 App. A: p is 1024 bits */
+#define UCHECK_SAKKE_POINT_LEN	257	/* 04 || x || y (RFC 6508 s. 4) */
+#define UCHECK_P256_FP_LEN	32
+#define UCHECK_P256_POINT_LEN	65	/* 04 || x || y (RFC 6507 s. 3.3) */
+#define UCHECK_MSG_LEN		256	/* room for one failure message */
+#define UCHECK_URI_LEN		512	/* longest KmsUri kept for reports */
+
+enum ucheck_status {
+	UCHECK_OK		=  0,
+	UCHECK_ERR_GENERAL	= -1,	/* library or allocation failure */
+	UCHECK_ERR_LENGTH	= -2,	/* wrong length */
+	UCHECK_ERR_HEX		= -3,	/* not hexadecimal */
+	UCHECK_ERR_PREFIX	= -4,	/* not the 04 uncompressed form */
+	UCHECK_ERR_RANGE	= -5,	/* a coordinate is >= p */
+	UCHECK_ERR_CURVE	= -6,	/* not on the curve */
+	UCHECK_ERR_INFINITY	= -7,	/* the point at infinity */
+	UCHECK_ERR_ORDER	= -8,	/* [q]Pt != O */
+	UCHECK_ERR_XML		= -9,	/* not well-formed, or has a DTD */
+	UCHECK_ERR_SCHEMA	= -10,	/* not valid against the XSD */
+	UCHECK_ERR_CONTENT	= -11,	/* valid XML, wrong content */
+};
+
+/* Curves and the schema, set up once; read-only afterwards. */
+struct ucheck;
+
+/*
+ * Builds the SAKKE parameter-set-1 group (RFC 6509 Appendix A) and the
+ * P-256 group, checks that P is on E with [q]P = O, and compiles the XSD
+ * at xsd_path (NULL: no schema checks).  Returns NULL on failure with a
+ * message in msg.
+ */
+struct ucheck	*ucheck_new(const char *xsd_path, char *msg, size_t msg_size);
+void		 ucheck_free(struct ucheck *);
+
+/* A short text for a status, e.g. "point not of order q". */
+const char	*ucheck_strerror(enum ucheck_status);
+
+/*
+ * Decodes hex (either case; leading and trailing XML whitespace is
+ * ignored) into exactly want octets.
+ */
+enum ucheck_status ucheck_hex(const char *hex, uint8_t *out, size_t want);
+
+/* 04||x||y, x, y < p, on y^2 = x^3 - 3x, not O, and [q]Pt = O. */
+enum ucheck_status ucheck_sakke_point(const struct ucheck *,
+		    const uint8_t *pt, size_t len);
+
+/* 04||x||y, x, y < p, on P-256, not O (cofactor 1). */
+enum ucheck_status ucheck_p256_point(const struct ucheck *,
+		    const uint8_t *pt, size_t len);
+
+/* What an init response told us, for the summary line. */
+struct ucheck_init {
+	char		 ui_kms_uri[UCHECK_URI_LEN];
+};
+
+/*
+ * Verifies the body of a KMS Initialize response (TS 33.180 D.3):
+ * well-formed with no DTD, valid against the XSD, root KmsResponse in
+ * UCHECK_NS with KmsMessage/KmsInit/KmsCertificate (optionally inside
+ * SignedKmsCertificate), Role="Root", UserIdFormat 2, ParameterSet 1 if
+ * present, ClientReqUrl ending in /init, the certificate's KmsUri equal
+ * to the response's (and to expect_kms_uri unless NULL), PubEncKey a
+ * valid SAKKE point of order q and PubAuthKey a valid P-256 point.
+ */
+enum ucheck_status ucheck_init_response(const struct ucheck *,
+		    const char *body, size_t len, const char *expect_kms_uri,
+		    struct ucheck_init *info, char *msg, size_t msg_size);
+
+/*
+ * Verifies an error body: well-formed, valid against the XSD, root
+ * KmsResponse in UCHECK_NS with a KmsError and no KmsMessage.
+ */
+enum ucheck_status ucheck_error_response(const struct ucheck *,
+		    const char *body, size_t len, char *msg, size_t msg_size);
+
+#endif /* UCHECK_H */
