@@ -37,6 +37,7 @@
 /* One client connection, owned by one worker. */
 struct conn {
 	int			 c_fd;
+	SSL			*c_ssl;		/* TLS, or NULL */
 	char			 c_peer[48];
 	uint8_t			 c_rbuf[HTTP_RBUF_SIZE];
 	size_t			 c_rlen;	/* bytes in c_rbuf */
@@ -275,11 +276,14 @@ request_reset(struct conn *c)
 }
 
 static int
-send_all(int fd, const void *data, size_t len)
+send_all(int fd, SSL *ssl, const void *data, size_t len)
 {
 	const uint8_t	*p = data;
 	ssize_t		 n;
 
+	if (ssl != NULL)
+		return tls_write_all(ssl, data, len,
+		    now_ms() + HTTP_SEND_TIMEOUT_MS);
 	while (len > 0) {
 		n = lwip_send(fd, p, len, 0);
 		if (n < 0) {
@@ -293,9 +297,11 @@ send_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* Write res on fd; close_after adds "Connection: close". */
+/* Write res on fd (through ssl if not NULL); close_after adds
+ * "Connection: close". */
 static int
-response_write(int fd, const struct http_response *res, bool close_after)
+response_write(int fd, SSL *ssl, const struct http_response *res,
+    bool close_after)
 {
 	struct buf	 out;
 	size_t		 i;
@@ -319,7 +325,7 @@ response_write(int fd, const struct http_response *res, bool close_after)
 	if (rc == 0 && res->body.b_len > 0)
 		rc = buf_add(&out, res->body.b_data, res->body.b_len);
 	if (rc == 0)
-		rc = send_all(fd, out.b_data, out.b_len);
+		rc = send_all(fd, ssl, out.b_data, out.b_len);
 	buf_free(&out);
 	return rc;
 }
@@ -474,21 +480,32 @@ conn_read(struct conn *c)
 			return -ECANCELED;
 		if ((t = now_ms()) >= c->c_deadline)
 			return -ETIMEDOUT;
-		slice = (int)(c->c_deadline - t);
-		if (slice > HTTP_POLL_SLICE_MS)
-			slice = HTTP_POLL_SLICE_MS;
-		rc = lwip_poll(&pfd, 1, slice);
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		if (rc > 0)
-			break;
+		if (c->c_ssl == NULL || SSL_pending(c->c_ssl) == 0) {
+			slice = (int)(c->c_deadline - t);
+			if (slice > HTTP_POLL_SLICE_MS)
+				slice = HTTP_POLL_SLICE_MS;
+			rc = lwip_poll(&pfd, 1, slice);
+			if (rc < 0 && errno != EINTR)
+				return -errno;
+			if (rc <= 0)
+				continue;
+		}
+		if (c->c_ssl == NULL) {
+			n = lwip_recv(c->c_fd, c->c_rbuf + c->c_rlen,
+			    sizeof(c->c_rbuf) - c->c_rlen, 0);
+			if (n < 0)
+				return -errno;
+		} else {
+			n = tls_read(c->c_ssl, c->c_rbuf + c->c_rlen,
+			    sizeof(c->c_rbuf) - c->c_rlen);
+			if (n == -EAGAIN)
+				continue;	/* a partial record */
+			if (n < 0)
+				return (int)n;
+		}
+		c->c_rlen += (size_t)n;
+		return (int)n;
 	}
-	n = lwip_recv(c->c_fd, c->c_rbuf + c->c_rlen,
-	    sizeof(c->c_rbuf) - c->c_rlen, 0);
-	if (n < 0)
-		return -errno;
-	c->c_rlen += (size_t)n;
-	return (int)n;
 }
 
 static void
@@ -554,7 +571,7 @@ conn_serve(struct conn *c)
 			res.content_type = NULL;
 			buf_reset(&res.body);
 			dispatch(c, &res);
-			if (response_write(c->c_fd, &res, !keep) != 0)
+			if (response_write(c->c_fd, c->c_ssl, &res, !keep) != 0)
 				goto done;
 			if (!keep)
 				goto linger;
@@ -574,15 +591,45 @@ conn_serve(struct conn *c)
 		}
 	}
  answer_close:
-	if (response_write(c->c_fd, &res, true) != 0)
+	if (response_write(c->c_fd, c->c_ssl, &res, true) != 0)
 		goto done;
  linger:
 	buf_free(&res.body);
+	tls_conn_free(c->c_ssl, true);
+	c->c_ssl = NULL;
 	linger_close(c->c_fd);
 	return;
  done:
 	buf_free(&res.body);
+	tls_conn_free(c->c_ssl, false);
+	c->c_ssl = NULL;
 	lwip_close(c->c_fd);
+}
+
+/* With TLS, make the SSL and complete the handshake; 0 or -1 (closed). */
+static int
+conn_tls_start(struct conn *c)
+{
+	int	 rc;
+
+	c->c_ssl = NULL;
+	if (srv.conf.tls == NULL)
+		return 0;
+	if ((c->c_ssl = tls_conn_new(srv.conf.tls, c->c_fd)) == NULL) {
+		log_warnx("http: %s: cannot make a TLS session", c->c_peer);
+		goto fail;
+	}
+	rc = tls_handshake(c->c_ssl, now_ms() + srv.conf.read_timeout_ms);
+	if (rc == 0)
+		return 0;
+	atomic_fetch_add(&net_ctr.bad_requests, 1);
+	log_info("http: %s: TLS handshake %s", c->c_peer,
+	    rc == -ETIMEDOUT ? "timed out" : "failed");
+ fail:
+	tls_conn_free(c->c_ssl, false);
+	c->c_ssl = NULL;
+	lwip_close(c->c_fd);
+	return -1;
 }
 
 static void *
@@ -615,7 +662,8 @@ worker_main(void *arg)
 		c->c_fd = fd;
 		conn_peer(c);
 		c->c_rlen = c->c_roff = 0;
-		conn_serve(c);
+		if (conn_tls_start(c) == 0)
+			conn_serve(c);
 		atomic_fetch_sub(&net_ctr.active, 1);
 	}
 	buf_free(&c->c_body);
@@ -637,7 +685,7 @@ reject_busy(int fd, const char *peer)
 	memset(&res, 0, sizeof(res));
 	buf_init(&res.body, NET_RESPONSE_BYTES_MAX);
 	error_response(&res, 503);
-	rc = response_write(fd, &res, true);
+	rc = response_write(fd, NULL, &res, true);
 	buf_free(&res.body);
 	return rc;
 }
@@ -710,6 +758,17 @@ acceptor_main(void *arg)
 		pthread_mutex_unlock(&srv.mtx);
 		if (fd < 0)
 			continue;
+		/*
+		 * Busy.  Over TLS a 503 would need a handshake here, which
+		 * would stall the acceptor: close instead (documented).
+		 */
+		if (srv.conf.tls != NULL) {
+			atomic_fetch_add(&net_ctr.rejected_busy, 1);
+			log_info("http: %s: all %u connections busy, closed",
+			    peer, srv.nworkers);
+			lwip_close(fd);
+			continue;
+		}
 		if (reject_busy(fd, peer) != 0 || nlg == NET_CONNS_MAX) {
 			lwip_close(fd);
 			continue;

@@ -104,8 +104,12 @@ struct http_route {
 	http_handler_fn		*handler;
 };
 
+struct ssl_ctx_st;		/* OpenSSL's SSL_CTX */
+struct evp_pkey_st;		/* OpenSSL's EVP_PKEY */
+
 struct net_conf {
 	struct board_nic_conf	 nic;
+	struct ssl_ctx_st	*tls;		/* HTTPS when not NULL */
 	unsigned		 conns;		/* 0 = NET_CONNS_DEFAULT */
 	size_t			 header_bytes_max;	/* 0 = default */
 	size_t			 header_count_max;
@@ -138,6 +142,15 @@ struct net_stats {
 int		 net_start(struct net_conf *conf);
 void		 net_stop(void);
 void		 net_stats(struct net_stats *out);
+
+/*
+ * A TLS server context (TLS 1.2 and 1.3) for net_conf.tls: the
+ * certificate chain from a PEM file and the private key as an EVP_PKEY,
+ * which may live in an HSM (pkcs11 engine).  Returns 0 or -errno.
+ */
+int		 net_tls_ctx_new(const char *cert_chain_file,
+		    struct evp_pkey_st *key, struct ssl_ctx_st **out);
+void		 net_tls_ctx_free(struct ssl_ctx_st *ctx);
 
 /* The reason phrase for an HTTP status ("Not Found"). */
 const char	*http_reason(int status);
