@@ -26,6 +26,12 @@ enum crypto_status {
 	CRYPTO_ERR_GENERAL	= -1,	/* library failure */
 	CRYPTO_ERR_ARGS		= -2,	/* value out of range, bad length */
 	CRYPTO_ERR_POINT	= -3,	/* not a valid point of the group */
+	/* ECCSI, identities, MIKEY-SAKKE (docs/identities.md): */
+	CRYPTO_ERR_VERIFY	= -20,	/* signature or key check failed */
+	CRYPTO_ERR_RANDOM	= -21,	/* random source failed */
+	CRYPTO_ERR_FORMAT	= -22,	/* malformed message or field */
+	CRYPTO_ERR_SPACE	= -23,	/* output buffer too small */
+	CRYPTO_ERR_DECRYPT	= -24,	/* AEAD tag mismatch */
 };
 
 /* SAKKE parameter set 1. */

@@ -197,10 +197,12 @@ main(void)
 		return 1;
 	PEM_write_X509(f, cert);
 	fclose(f);
+	X509_free(cert);
 
 	memset(&nc, 0, sizeof(nc));
 	if (net_tls_ctx_new(cert_path, key, &nc.tls) != 0)
 		return 1;
+	EVP_PKEY_free(key);	/* the context holds its own reference */
 	nc.nic.nic_addr = 0xc612000f;
 	nc.nic.nic_mask = 0xffffff00;
 	nc.nic.nic_gw = 0xc6120002;
