@@ -241,6 +241,7 @@ hsm_open(const struct hsm_conf *conf, struct hsm **out)
 	pthread_mutex_init(&h->h_mtx, NULL);
 	pthread_cond_init(&h->h_cond, NULL);
 	pthread_mutex_init(&h->h_prov_mtx, NULL);
+	pthread_rwlock_init(&h->h_keys_lock, NULL);
 	h->h_nkeys = 1;		/* [0] is HSM_KEY_NONE */
 	h->h_capkeys = HSM_KEYS_GROW;
 	if ((h->h_keys = calloc(h->h_capkeys, sizeof(*h->h_keys))) == NULL) {
@@ -340,6 +341,8 @@ hsm_free(struct hsm *h)
 		explicit_bzero(h->h_keys, h->h_capkeys * sizeof(*h->h_keys));
 		free(h->h_keys);
 	}
+	free(h->h_index);
+	pthread_rwlock_destroy(&h->h_keys_lock);
 	pthread_mutex_destroy(&h->h_prov_mtx);
 	pthread_cond_destroy(&h->h_cond);
 	pthread_mutex_destroy(&h->h_mtx);
@@ -410,6 +413,76 @@ hsm_session_put(struct hsm *h, struct hsm_session *s, CK_RV rv)
 	s->hs_sess = CK_INVALID_HANDLE;
 }
 
+/* FNV-1a over a label: the label index's hash. */
+static uint64_t
+label_hash(const char *label)
+{
+	uint64_t	 x = 0xcbf29ce484222325ULL;
+
+	while (*label != '\0') {
+		x ^= (uint8_t)*label++;
+		x *= 0x100000001b3ULL;
+	}
+	return x;
+}
+
+/* Put id into the index (h_keys_lock held for writing, room left). */
+static void
+index_put(struct hsm *h, hsm_key_id id)
+{
+	size_t	 i, mask = h->h_nindex - 1;
+
+	i = (size_t)label_hash(h->h_keys[id].hk_label) & mask;
+	while (h->h_index[i] != HSM_KEY_NONE)
+		i = (i + 1) & mask;
+	h->h_index[i] = id;
+}
+
+/*
+ * The id of the key labelled label, of class kc (0: any class), or
+ * HSM_KEY_NONE.  h_keys_lock held (either way).
+ */
+static hsm_key_id
+index_find(struct hsm *h, const char *label, enum hsm_key_class kc)
+{
+	size_t		 i, mask;
+	hsm_key_id	 id;
+
+	if (h->h_nindex == 0)
+		return HSM_KEY_NONE;
+	mask = h->h_nindex - 1;
+	i = (size_t)label_hash(label) & mask;
+	while ((id = h->h_index[i]) != HSM_KEY_NONE) {
+		if ((kc == 0 || h->h_keys[id].hk_class == kc) &&
+		    strcmp(h->h_keys[id].hk_label, label) == 0)
+			return id;
+		i = (i + 1) & mask;
+	}
+	return HSM_KEY_NONE;
+}
+
+/* Grow the index to hold 2 * want keys (h_keys_lock held for writing). */
+static enum hsm_status
+index_grow(struct hsm *h, size_t want)
+{
+	hsm_key_id	*ni;
+	size_t		 n, id;
+
+	if (want * 2 <= h->h_nindex)
+		return HSM_OK;
+	n = h->h_nindex == 0 ? HSM_INDEX_MIN : h->h_nindex;
+	while (n < want * 2)
+		n *= 2;
+	if ((ni = calloc(n, sizeof(*ni))) == NULL)
+		return HSM_ERR_MEMORY;
+	free(h->h_index);
+	h->h_index = ni;
+	h->h_nindex = n;
+	for (id = 1; id < h->h_nkeys; id++)
+		index_put(h, (hsm_key_id)id);
+	return HSM_OK;
+}
+
 /* see hsm_local.h */
 enum hsm_status
 hsm_key_get(struct hsm *h, hsm_key_id id, enum hsm_op op,
@@ -417,7 +490,7 @@ hsm_key_get(struct hsm *h, hsm_key_id id, enum hsm_op op,
 {
 	enum hsm_status	 status = HSM_ERR_GENERAL;
 
-	pthread_mutex_lock(&h->h_mtx);
+	pthread_rwlock_rdlock(&h->h_keys_lock);
 	if (id == HSM_KEY_NONE || id >= h->h_nkeys) {
 		status = HSM_ERR_NOT_FOUND;
 		goto fail;
@@ -429,7 +502,7 @@ hsm_key_get(struct hsm *h, hsm_key_id id, enum hsm_op op,
 	*out = h->h_keys[id];
 	status = HSM_OK;
  fail:
-	pthread_mutex_unlock(&h->h_mtx);
+	pthread_rwlock_unlock(&h->h_keys_lock);
 	return status;
 }
 
@@ -441,11 +514,17 @@ hsm_key_add(struct hsm *h, const struct hsm_key *k, hsm_key_id *out)
 	struct hsm_key	*nk;
 	size_t		 ncap;
 
-	pthread_mutex_lock(&h->h_mtx);
+	pthread_rwlock_wrlock(&h->h_keys_lock);
 	if (h->h_nkeys >= HSM_KEYS_MAX) {
 		status = HSM_ERR_MEMORY;
 		goto fail;
 	}
+	if (index_find(h, k->hk_label, k->hk_class) != HSM_KEY_NONE) {
+		status = HSM_ERR_EXISTS;
+		goto fail;
+	}
+	if ((status = index_grow(h, h->h_nkeys + 1)) != HSM_OK)
+		goto fail;
 	if (h->h_nkeys == h->h_capkeys) {
 		ncap = h->h_capkeys + HSM_KEYS_GROW;
 		if ((nk = reallocarray(h->h_keys, ncap, sizeof(*nk))) == NULL) {
@@ -457,30 +536,50 @@ hsm_key_add(struct hsm *h, const struct hsm_key *k, hsm_key_id *out)
 		h->h_capkeys = ncap;
 	}
 	h->h_keys[h->h_nkeys] = *k;
+	index_put(h, (hsm_key_id)h->h_nkeys);
 	if (out != NULL)
 		*out = (hsm_key_id)h->h_nkeys;
 	h->h_nkeys++;
 	status = HSM_OK;
  fail:
-	pthread_mutex_unlock(&h->h_mtx);
+	pthread_rwlock_unlock(&h->h_keys_lock);
 	return status;
+}
+
+/* see hsm_local.h */
+void
+hsm_key_set_flags(struct hsm *h, hsm_key_id id, unsigned int set,
+    unsigned int clear)
+{
+	pthread_rwlock_wrlock(&h->h_keys_lock);
+	if (id != HSM_KEY_NONE && id < h->h_nkeys) {
+		h->h_keys[id].hk_flags |= set;
+		h->h_keys[id].hk_flags &= ~clear;
+	}
+	pthread_rwlock_unlock(&h->h_keys_lock);
+}
+
+/* see hsm_local.h */
+void
+hsm_keys_clear(struct hsm *h)
+{
+	pthread_rwlock_wrlock(&h->h_keys_lock);
+	explicit_bzero(h->h_keys, h->h_capkeys * sizeof(*h->h_keys));
+	h->h_nkeys = 1;
+	if (h->h_index != NULL)
+		memset(h->h_index, 0, h->h_nindex * sizeof(*h->h_index));
+	pthread_rwlock_unlock(&h->h_keys_lock);
 }
 
 /* see hsm_local.h */
 bool
 hsm_key_label_cached(struct hsm *h, const char *label)
 {
-	size_t	 i;
-	bool	 found = false;
+	bool	 found;
 
-	pthread_mutex_lock(&h->h_mtx);
-	for (i = 1; i < h->h_nkeys; i++) {
-		if (strcmp(h->h_keys[i].hk_label, label) == 0) {
-			found = true;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&h->h_mtx);
+	pthread_rwlock_rdlock(&h->h_keys_lock);
+	found = index_find(h, label, 0) != HSM_KEY_NONE;
+	pthread_rwlock_unlock(&h->h_keys_lock);
 	return found;
 }
 
@@ -489,24 +588,19 @@ enum hsm_status
 hsm_key_find(struct hsm *h, enum hsm_key_class kc, const char *label,
     hsm_key_id *out)
 {
-	enum hsm_status	 status = HSM_ERR_NOT_FOUND;
-	size_t		 i;
+	hsm_key_id	 id;
 
 	if (out != NULL)
 		*out = HSM_KEY_NONE;
 	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK)
 		return HSM_ERR_ARGS;
-	pthread_mutex_lock(&h->h_mtx);
-	for (i = 1; i < h->h_nkeys; i++) {
-		if (h->h_keys[i].hk_class == kc &&
-		    strcmp(h->h_keys[i].hk_label, label) == 0) {
-			*out = (hsm_key_id)i;
-			status = HSM_OK;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&h->h_mtx);
-	return status;
+	if (kc < HSM_KC_FIRST || kc > HSM_KC_LAST)
+		return HSM_ERR_NOT_FOUND;
+	pthread_rwlock_rdlock(&h->h_keys_lock);
+	id = index_find(h, label, kc);
+	pthread_rwlock_unlock(&h->h_keys_lock);
+	*out = id;
+	return id == HSM_KEY_NONE ? HSM_ERR_NOT_FOUND : HSM_OK;
 }
 
 /* see hsm.h */
@@ -518,15 +612,16 @@ hsm_key_info(struct hsm *h, hsm_key_id id, struct hsm_key_info *out)
 	if (h == NULL || out == NULL)
 		return HSM_ERR_ARGS;
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&h->h_mtx);
+	pthread_rwlock_rdlock(&h->h_keys_lock);
 	if (id != HSM_KEY_NONE && id < h->h_nkeys) {
 		out->hki_id = id;
 		out->hki_class = h->h_keys[id].hk_class;
 		memcpy(out->hki_label, h->h_keys[id].hk_label,
 		    sizeof(out->hki_label));
+		out->hki_flags = h->h_keys[id].hk_flags;
 		status = HSM_OK;
 	}
-	pthread_mutex_unlock(&h->h_mtx);
+	pthread_rwlock_unlock(&h->h_keys_lock);
 	return status;
 }
 

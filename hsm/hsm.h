@@ -46,24 +46,54 @@ typedef uint32_t hsm_key_id;
 #define HSM_KEY_NONE	((hsm_key_id)0)
 
 /*
- * Key classes and what each may do (enforced by a policy table inside):
+ * Key classes and what each may do (enforced by a policy table inside,
+ * hsm_policy.c; docs/hsm.md has the full class x operation table):
  *   KEK          seal and unseal master secrets; never leaves the token
  *   MASTER_SAKKE sealed SAKKE master secret z_S (HSM_MASTER_SAKKE_LEN bytes)
  *   MASTER_ECCSI sealed ECCSI KSAK (HSM_MASTER_ECCSI_LEN bytes)
  *   KMS_SIGN     ECDSA P-256 key pair: sign digests, read the public key
+ *   TRK          per-user transport key (AES-256 + HMAC twin): HMAC-SHA256,
+ *                RFC 5649 wrap of user key material, AES-128-GCM of a
+ *                KmsMessage (content key wrapped under it), wrap a new
+ *                TrK or InK under it (RFC 3394), one bootstrap export
+ *   INK          per-user integrity key (AES-256 + HMAC twin): HMAC-SHA256
+ *                sign/verify, wrap a new InK under it (RFC 3394)
+ *   TLS          ECDSA P-256 key pair of the HTTPS server: read the public
+ *                key; signs only through the pkcs11 engine (TLS handshake),
+ *                never through hsm_sign_digest
+ *   BACKUP       AES-256 key for wrapping backups (reserved: no operation
+ *                exists yet, so everything is refused)
  */
 enum hsm_key_class {
 	HSM_KC_KEK = 1,
 	HSM_KC_MASTER_SAKKE,
 	HSM_KC_MASTER_ECCSI,
 	HSM_KC_KMS_SIGN,
+	HSM_KC_TRK,
+	HSM_KC_INK,
+	HSM_KC_TLS,
+	HSM_KC_BACKUP,
 };
+#define HSM_KC_FIRST	HSM_KC_KEK
+#define HSM_KC_LAST	HSM_KC_BACKUP
 
 /* Labels of the appliance's fixed keys in the token. */
 #define HSM_LABEL_KEK		"kms.kek"
 #define HSM_LABEL_SAKKE		"kms.master.sakke"
 #define HSM_LABEL_ECCSI		"kms.master.eccsi"
 #define HSM_LABEL_KMS_SIGN	"kms.sign"
+#define HSM_LABEL_TLS		"kms.tls"	/* reserved for the TLS key */
+
+/*
+ * Per-user key names (the token label of a TrK or InK) are
+ * "tk.<n>.<user>" and "ik.<n>.<user>": <n> a decimal generation number
+ * without leading zeros (1, 2, ...; a rotation takes the next one), <user>
+ * the user's identity (URI without scheme, e.g. user@example.org).  The
+ * spec treats the name as opaque (spec/mcx-kms.md 4.1); hsm/ insists on
+ * the prefix so that a user key can never take a kms.* label.
+ */
+#define HSM_TRK_PREFIX		"tk."
+#define HSM_INK_PREFIX		"ik."
 
 /* Sizes. */
 #define HSM_LABEL_MAX		128	/* longest key label */
@@ -73,6 +103,20 @@ enum hsm_key_class {
 #define HSM_MASTER_MAX_LEN	128
 #define HSM_EC_POINT_LEN	65	/* P-256 04||x||y */
 #define HSM_ECDSA_SIG_LEN	64	/* r||s */
+#define HSM_USER_KEY_LEN	32	/* TrK / InK: AES-256 */
+#define HSM_HMAC_LEN		32	/* HMAC-SHA256, full length */
+#define HSM_HMAC_MIN_LEN	16	/* shortest MAC hsm_hmac_verify takes */
+#define HSM_KW_LEN(n)		((n) + 8)	/* RFC 3394, n % 8 == 0 */
+#define HSM_KWP_LEN(n)		((((n) + 7) / 8) * 8 + 8)	/* RFC 5649 */
+#define HSM_WRAP_MATERIAL_MAX	1024	/* longest material to wrap */
+#define HSM_WRAPPED_KEY_LEN	HSM_KW_LEN(HSM_USER_KEY_LEN)	/* 40 */
+#define HSM_GCM_IV_LEN		12
+#define HSM_GCM_TAG_LEN		16
+#define HSM_GCM_CEK_LEN		16	/* AES-128 content key */
+#define HSM_GCM_WRAPPED_CEK_LEN	HSM_KW_LEN(HSM_GCM_CEK_LEN)	/* 24 */
+#define HSM_GCM_LEN(n)		(HSM_GCM_IV_LEN + (n) + HSM_GCM_TAG_LEN)
+#define HSM_GCM_MAX		(1024 * 1024)	/* longest plaintext */
+#define HSM_GCM_AAD_MAX		4096	/* longest AAD */
 
 struct hsm;
 
@@ -108,6 +152,10 @@ struct hsm_key_info {
 	hsm_key_id		 hki_id;
 	enum hsm_key_class	 hki_class;
 	char			 hki_label[HSM_LABEL_MAX + 1];
+	unsigned int		 hki_flags;
+#define HSM_KI_BOOTSTRAP	0x01	/* TrK not exported yet */
+#define HSM_KI_NO_TWIN		0x02	/* TrK/InK without HMAC twin */
+#define HSM_KI_VOLATILE		0x04	/* session object (see below) */
 };
 enum hsm_status	 hsm_key_info(struct hsm *h, hsm_key_id id,
 		    struct hsm_key_info *out);
@@ -161,7 +209,7 @@ typedef int	 hsm_secret_fn(const uint8_t *secret, size_t secret_len,
 enum hsm_status	 hsm_master_use(struct hsm *h, hsm_key_id id,
 		    hsm_secret_fn *fn, void *arg);
 
-/* The public key of a KMS_SIGN key as 04||x||y. */
+/* The public key of a KMS_SIGN or TLS key as 04||x||y. */
 enum hsm_status	 hsm_sign_pubkey(struct hsm *h, hsm_key_id id,
 		    uint8_t *out, size_t out_size, size_t *out_len);
 
@@ -169,6 +217,138 @@ enum hsm_status	 hsm_sign_pubkey(struct hsm *h, hsm_key_id id,
 enum hsm_status	 hsm_sign_digest(struct hsm *h, hsm_key_id id,
 		    const uint8_t digest[32], uint8_t *out, size_t out_size,
 		    size_t *out_len);
+
+/*
+ * Key pairs other than the KMS signing key.
+ *
+ * hsm_tls_key_create: ECDSA P-256 key pair of class TLS, generated in the
+ *   token like the KMS signing key (private half sensitive, never
+ *   extractable).  hsm_sign_pubkey reads its public key; signing is for
+ *   the pkcs11 engine only (object label = the label given, CKA_ID shared
+ *   by both halves), so hsm_sign_digest refuses it.
+ * hsm_backup_key_create: AES-256 of class BACKUP, sensitive, never
+ *   extractable, CKA_WRAP/CKA_UNWRAP only.  Reserved: no operation uses it
+ *   yet.
+ */
+enum hsm_status	 hsm_tls_key_create(struct hsm *h, const char *label,
+		    hsm_key_id *out);
+enum hsm_status	 hsm_backup_key_create(struct hsm *h, const char *label,
+		    hsm_key_id *out);
+
+/*
+ * A volatile key (PSA's "volatile" lifetime): the same objects as the
+ * persistent key of class kc (HSM_KC_TRK, HSM_KC_INK or HSM_KC_KMS_SIGN)
+ * but as PKCS#11 session objects, gone at hsm_close (or when the pool
+ * replaces the session that made it); labelled "volatile.<class>.<n>",
+ * never exportable, subject to the same policy.  For benchmarks and tests
+ * that compare session and token objects; kmsd's keys are all persistent.
+ */
+enum hsm_status	 hsm_volatile_key_create(struct hsm *h, enum hsm_key_class kc,
+		    hsm_key_id *out);
+
+/*
+ * Per-user transport (TrK) and integrity (InK) keys.
+ *
+ * Each is stored in the token as two objects with the same label and
+ * CKA_ID: an AES-256 secret key (key wrap, and for a TrK, the AES block
+ * operations behind RFC 5649 and the content-key wrap) and a
+ * CKK_GENERIC_SECRET twin holding the same 32 bytes (SoftHSM refuses
+ * CKM_SHA256_HMAC with CKK_AES keys; notes/platform.md section 1).  The
+ * twin is made inside the token: the AES key is wrapped under a one-off
+ * session key and unwrapped as a generic secret.  Both objects end up
+ * sensitive and not extractable, except a bootstrap TrK, whose AES object
+ * stays readable until hsm_trk_bootstrap_export has read it once.
+ *
+ * hsm_user_key_create: a new key of class kc (HSM_KC_TRK or HSM_KC_INK)
+ *   labelled name ("tk.<n>.<user>" or "ik.<n>.<user>", see above).
+ *   HSM_ERR_EXISTS if the label is taken, HSM_ERR_ARGS for a bad name or
+ *   class.  The key table (label cache) is updated before it returns.
+ * hsm_trk_bootstrap_create: the same for a TrK that may leave the token
+ *   exactly once (hsm_trk_bootstrap_export), for a device's provisioning.
+ * hsm_user_key_wrap_new: a new key of class kc labelled new_name, created
+ *   as above and wrapped inside the token under wrap_id with RFC 3394
+ *   (CKM_AES_KEY_WRAP, kw-aes256): out gets HSM_WRAPPED_KEY_LEN (40)
+ *   bytes, the CipherValue of a NewTransportKey / NewIntegrityKey.  A TrK
+ *   may wrap a new TrK or InK; an InK only a new InK.  On failure the new
+ *   key is destroyed again.
+ * hsm_user_key_rotate: hsm_user_key_wrap_new with kc = the class of
+ *   old_id and wrap_id = old_id.
+ * hsm_trk_bootstrap_export: the 32 bytes of a bootstrap TrK into out, then
+ *   the key is locked (CKA_SENSITIVE false -> true, CKA_EXTRACTABLE
+ *   true -> false; PKCS#11 lets CKA_VALUE be read only while both allow
+ *   it).  Bytes are returned only if locking succeeded.  A second call, or a call on any other key, returns
+ *   HSM_ERR_DENIED.  The caller wipes out as soon as it has passed the
+ *   key on.
+ */
+enum hsm_status	 hsm_user_key_create(struct hsm *h, enum hsm_key_class kc,
+		    const char *name, hsm_key_id *out);
+enum hsm_status	 hsm_trk_bootstrap_create(struct hsm *h, const char *name,
+		    hsm_key_id *out);
+enum hsm_status	 hsm_user_key_wrap_new(struct hsm *h, hsm_key_id wrap_id,
+		    enum hsm_key_class kc, const char *new_name,
+		    hsm_key_id *new_id, uint8_t *out, size_t out_size,
+		    size_t *out_len);
+enum hsm_status	 hsm_user_key_rotate(struct hsm *h, hsm_key_id old_id,
+		    const char *new_name, hsm_key_id *new_id, uint8_t *out,
+		    size_t out_size, size_t *out_len);
+enum hsm_status	 hsm_trk_bootstrap_export(struct hsm *h, hsm_key_id id,
+		    uint8_t *out, size_t out_size, size_t *out_len);
+
+/*
+ * Format a user key name: "tk.<n>.<user>" (HSM_KC_TRK) or
+ * "ik.<n>.<user>" (HSM_KC_INK) into out.  HSM_ERR_ARGS for a bad class,
+ * n == 0 or an empty user; HSM_ERR_BUFFER if it would not fit out_size
+ * or HSM_LABEL_MAX.  hsm_user_key_name_parse is the reverse: the class,
+ * generation and the offset of <user> in name.
+ */
+enum hsm_status	 hsm_user_key_name(enum hsm_key_class kc, unsigned long n,
+		    const char *user, char *out, size_t out_size);
+enum hsm_status	 hsm_user_key_name_parse(const char *name,
+		    enum hsm_key_class *kc, unsigned long *n, size_t *user_off);
+
+/*
+ * HMAC-SHA256 with the HMAC twin of a TrK or InK, inside the token.  out
+ * gets the full HSM_HMAC_LEN (32) bytes; a caller using HMACOutputLength
+ * 128 keeps the first 16.  hsm_hmac_verify compares the first mac_len
+ * bytes (HSM_HMAC_MIN_LEN to HSM_HMAC_LEN) in constant time: HSM_OK or
+ * HSM_ERR_INTEGRITY.
+ */
+enum hsm_status	 hsm_hmac(struct hsm *h, hsm_key_id id, const void *data,
+		    size_t len, uint8_t *out, size_t out_size, size_t *out_len);
+enum hsm_status	 hsm_hmac_verify(struct hsm *h, hsm_key_id id,
+		    const void *data, size_t len, const uint8_t *mac,
+		    size_t mac_len);
+
+/*
+ * RFC 5649 AES key wrap with padding of user key material (SSK 32, PVT
+ * 65, RSK 257 bytes; 1 to HSM_WRAP_MATERIAL_MAX) under a TrK, with the
+ * TrK inside the token.  The output is byte-identical to OpenSSL's
+ * EVP_aes_256_wrap_pad (HSM_KWP_LEN(len) bytes).  SoftHSM's
+ * CKM_AES_KEY_WRAP_PAD is not RFC 5649 for such lengths and its
+ * CKM_AES_KEY_WRAP refuses the RFC 5649 IV, so hsm/ runs RFC 5649's
+ * wrapping process (RFC 3394 W, or one AES block for len <= 8) over
+ * CKM_AES_ECB with the TrK in the token; see docs/hsm.md.
+ */
+enum hsm_status	 hsm_wrap_material(struct hsm *h, hsm_key_id trk,
+		    const uint8_t *material, size_t len, uint8_t *out,
+		    size_t out_size, size_t *out_len);
+
+/*
+ * AES-128-GCM of a KmsMessage (XML Encryption 1.1 aes128-gcm): a fresh
+ * 128-bit content key is generated in the token as a session object, the
+ * plaintext is encrypted in the token under a fresh 12-byte IV with a
+ * 128-bit tag, the content key is wrapped under the TrK with RFC 3394
+ * (kw-aes256, HSM_GCM_WRAPPED_CEK_LEN = 24 bytes) and destroyed.
+ * out gets IV || ciphertext || tag (HSM_GCM_LEN(len) bytes: the
+ * CipherValue of the EncryptedData); wcek gets the wrapped content key
+ * (the CipherValue of the EncryptedKey in its KeyInfo).  aad may be NULL
+ * when aad_len is 0 (XML Encryption uses none).
+ */
+enum hsm_status	 hsm_gcm_seal(struct hsm *h, hsm_key_id trk,
+		    const void *plaintext, size_t len, const void *aad,
+		    size_t aad_len, uint8_t *out, size_t out_size,
+		    size_t *out_len, uint8_t *wcek, size_t wcek_size,
+		    size_t *wcek_len);
 
 /*
  * Locked memory for secrets held outside the token (mlock'd, excluded

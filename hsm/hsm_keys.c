@@ -1,8 +1,10 @@
 /*
  * hsm_keys.c - the appliance's token objects: the start-up scan that
- * fills the key table, key generation (KEK, KMS signing key pair), the
- * signing operations and hsm_destroy_all.
+ * fills the key table, key generation (KEK, BACKUP, KMS signing and TLS
+ * key pairs), the signing operations and hsm_destroy_all.  The per-user
+ * TrK/InK live in hsm_user.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,17 +22,26 @@ static CK_BBOOL	 ck_false = CK_FALSE;
 /* The fixed labels: objects bearing them are the appliance's. */
 static const char *const fixed_labels[] = {
 	HSM_LABEL_KEK, HSM_LABEL_SAKKE, HSM_LABEL_ECCSI, HSM_LABEL_KMS_SIGN,
+	HSM_LABEL_TLS,
 };
 
 static enum hsm_status	 list_objects(struct hsm *h, CK_SESSION_HANDLE s,
 			    CK_OBJECT_HANDLE **out, size_t *out_len);
-static enum hsm_status	 get_attr(struct hsm *h, CK_SESSION_HANDLE s,
-			    CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
-			    void *out, size_t out_size, size_t *out_len);
 static bool		 ckid_is_ours(const uint8_t *id, size_t len);
+struct scan_aux {
+	struct hsm_key	*sa_pubs;	/* KMS_SIGN/TLS public halves */
+	size_t		 sa_npubs;
+	struct hsm_key	*sa_twins;	/* TRK/INK HMAC twins */
+	size_t		 sa_ntwins;
+};
 static enum hsm_status	 scan_object(struct hsm *h, CK_SESSION_HANDLE s,
-			    CK_OBJECT_HANDLE obj, struct hsm_key *pubs,
-			    size_t *npubs);
+			    CK_OBJECT_HANDLE obj, struct scan_aux *aux);
+static enum hsm_status	 add_scanned(struct hsm *h, const struct hsm_key *k);
+static enum hsm_status	 secret_key_create(struct hsm *h,
+			    enum hsm_key_class kc, const char *label,
+			    hsm_key_id *out);
+static enum hsm_status	 keypair_create(struct hsm *h, enum hsm_key_class kc,
+			    const char *label, bool token, hsm_key_id *out);
 static bool		 is_ours(struct hsm *h, CK_SESSION_HANDLE s,
 			    CK_OBJECT_HANDLE obj);
 
@@ -96,9 +107,9 @@ list_objects(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE **out,
 	return status;
 }
 
-/* One non-secret attribute into out; its length must fit out_size. */
-static enum hsm_status
-get_attr(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
+/* see hsm_local.h */
+enum hsm_status
+hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
     CK_ATTRIBUTE_TYPE type, void *out, size_t out_size, size_t *out_len)
 {
 	CK_ATTRIBUTE	 a;
@@ -139,27 +150,49 @@ hsm_ckid_new(struct hsm *h, enum hsm_key_class kc, uint8_t out[HSM_CKID_LEN])
 }
 
 /*
- * Look at one object and add it to the key table if it is ours.  KMS_SIGN
- * public keys are collected in pubs (room for one per scanned object) and
- * attached to their private halves after the whole scan.
+ * Add a scanned key; a second object with the same class and label (made
+ * by some other tool) is ignored with a warning rather than failing the
+ * whole start-up.
+ */
+static enum hsm_status
+add_scanned(struct hsm *h, const struct hsm_key *k)
+{
+	enum hsm_status	 status;
+
+	status = hsm_key_add(h, k, NULL);
+	if (status == HSM_ERR_EXISTS) {
+		log_warnx("hsm: a second %s object with one label, "
+		    "ignored", hsm_class_name(k->hk_class));
+		log_debug("hsm: second object '%s' ignored", k->hk_label);
+		return HSM_OK;
+	}
+	return status;
+}
+
+/*
+ * Look at one object and add it to the key table if it is ours.  Public
+ * halves of key pairs and the HMAC twins of user keys are collected in
+ * aux (room for one per scanned object) and attached after the scan.
  */
 static enum hsm_status
 scan_object(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
-    struct hsm_key *pubs, size_t *npubs)
+    struct scan_aux *aux)
 {
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	struct hsm_key		 k;
 	CK_OBJECT_CLASS		 cls;
+	CK_KEY_TYPE		 kt;
+	CK_BBOOL		 sens;
 	uint8_t			 id[HSM_CKID_LEN + 1];
 	char			 app[sizeof(HSM_APPLICATION)];
 	uint8_t			 blob[HSM_SEAL_BLOB_MAX];
 	size_t			 len;
 
 	memset(&k, 0, sizeof(k));
-	status = get_attr(h, s, obj, CKA_CLASS, &cls, sizeof(cls), &len);
+	status = hsm_get_attr(h, s, obj, CKA_CLASS, &cls, sizeof(cls), &len);
 	if (status != HSM_OK || len != sizeof(cls))
 		return status == HSM_OK ? HSM_ERR_GENERAL : status;
-	status = get_attr(h, s, obj, CKA_LABEL, k.hk_label, HSM_LABEL_MAX,
+	status = hsm_get_attr(h, s, obj, CKA_LABEL, k.hk_label, HSM_LABEL_MAX,
 	    &len);
 	if (status == HSM_ERR_BUFFER || status == HSM_ERR_NOT_FOUND)
 		return HSM_OK;		/* not one of ours */
@@ -171,12 +204,12 @@ scan_object(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
 
 	switch (cls) {
 	case CKO_DATA:
-		status = get_attr(h, s, obj, CKA_APPLICATION, app,
+		status = hsm_get_attr(h, s, obj, CKA_APPLICATION, app,
 		    sizeof(app) - 1, &len);
 		if (status != HSM_OK || len != sizeof(app) - 1 ||
 		    memcmp(app, HSM_APPLICATION, len) != 0)
 			return HSM_OK;
-		status = get_attr(h, s, obj, CKA_VALUE, blob, sizeof(blob),
+		status = hsm_get_attr(h, s, obj, CKA_VALUE, blob, sizeof(blob),
 		    &len);
 		if (status != HSM_OK || len <= HSM_SEAL_OVERHEAD ||
 		    blob[0] != HSM_SEAL_VERSION ||
@@ -190,24 +223,56 @@ scan_object(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
 		k.hk_len = len - HSM_SEAL_OVERHEAD;
 		k.hk_obj = obj;
 		OPENSSL_cleanse(blob, sizeof(blob));
-		return hsm_key_add(h, &k, NULL);
+		return add_scanned(h, &k);
 	case CKO_SECRET_KEY:
 	case CKO_PRIVATE_KEY:
 	case CKO_PUBLIC_KEY:
-		status = get_attr(h, s, obj, CKA_ID, id, sizeof(id), &len);
+		status = hsm_get_attr(h, s, obj, CKA_ID, id, sizeof(id), &len);
 		if (status != HSM_OK || !ckid_is_ours(id, len))
 			return HSM_OK;
 		memcpy(k.hk_ckid, id, HSM_CKID_LEN);
 		k.hk_class = id[HSM_CKID_MAGIC_LEN];
 		k.hk_obj = obj;
-		if (cls == CKO_SECRET_KEY && k.hk_class == HSM_KC_KEK)
-			return hsm_key_add(h, &k, NULL);
-		if (cls == CKO_PRIVATE_KEY && k.hk_class == HSM_KC_KMS_SIGN)
-			return hsm_key_add(h, &k, NULL);
-		if (cls == CKO_PUBLIC_KEY && k.hk_class == HSM_KC_KMS_SIGN &&
-		    pubs != NULL)
-			pubs[(*npubs)++] = k;
+		break;
+	default:
 		return HSM_OK;
+	}
+
+	switch (k.hk_class) {
+	case HSM_KC_KEK:
+	case HSM_KC_BACKUP:
+		if (cls == CKO_SECRET_KEY)
+			return add_scanned(h, &k);
+		return HSM_OK;
+	case HSM_KC_KMS_SIGN:
+	case HSM_KC_TLS:
+		if (cls == CKO_PRIVATE_KEY)
+			return add_scanned(h, &k);
+		if (cls == CKO_PUBLIC_KEY)
+			aux->sa_pubs[aux->sa_npubs++] = k;
+		return HSM_OK;
+	case HSM_KC_TRK:
+	case HSM_KC_INK:
+		if (cls != CKO_SECRET_KEY)
+			return HSM_OK;
+		status = hsm_get_attr(h, s, obj, CKA_KEY_TYPE, &kt, sizeof(kt),
+		    &len);
+		if (status != HSM_OK || len != sizeof(kt))
+			return status == HSM_OK ? HSM_ERR_GENERAL : status;
+		if (kt == CKK_GENERIC_SECRET) {
+			aux->sa_twins[aux->sa_ntwins++] = k;
+			return HSM_OK;
+		}
+		if (kt != CKK_AES)
+			return HSM_OK;
+		/* A TrK still readable is a bootstrap TrK not exported. */
+		status = hsm_get_attr(h, s, obj, CKA_SENSITIVE, &sens,
+		    sizeof(sens), &len);
+		if (status != HSM_OK || len != sizeof(sens))
+			return status == HSM_OK ? HSM_ERR_GENERAL : status;
+		if (sens == CK_FALSE && k.hk_class == HSM_KC_TRK)
+			k.hk_flags |= HSM_KI_BOOTSTRAP;
+		return add_scanned(h, &k);
 	default:
 		return HSM_OK;
 	}
@@ -220,35 +285,56 @@ hsm_scan(struct hsm *h)
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	struct hsm_session	 s;
 	CK_OBJECT_HANDLE	*objs = NULL;
-	struct hsm_key		*pubs = NULL;
-	size_t			 nobjs = 0, npubs = 0, i, j;
+	struct scan_aux		 aux;
+	size_t			 nobjs = 0, i, j;
 
+	memset(&aux, 0, sizeof(aux));
 	hsm_session_get(h, &s);
 	if ((status = list_objects(h, s.hs_sess, &objs, &nobjs)) != HSM_OK)
 		goto fail;
-	if (nobjs > 0 && (pubs = calloc(nobjs, sizeof(*pubs))) == NULL) {
+	if (nobjs > 0 &&
+	    ((aux.sa_pubs = calloc(nobjs, sizeof(*aux.sa_pubs))) == NULL ||
+	    (aux.sa_twins = calloc(nobjs, sizeof(*aux.sa_twins))) == NULL)) {
 		status = HSM_ERR_MEMORY;
 		goto fail;
 	}
 	for (i = 0; i < nobjs; i++) {
-		status = scan_object(h, s.hs_sess, objs[i], pubs, &npubs);
+		status = scan_object(h, s.hs_sess, objs[i], &aux);
 		if (status != HSM_OK)
 			goto fail;
 	}
 
-	/* Link: sign keys to their public halves, masters to their KEK. */
+	/*
+	 * Link: key pairs to their public halves, user keys to their HMAC
+	 * twins, masters to their KEK.  Start-up only: no other thread
+	 * looks at the table yet.
+	 */
 	for (i = 1; i < h->h_nkeys; i++) {
 		struct hsm_key	*k = &h->h_keys[i];
 
-		if (k->hk_class == HSM_KC_KMS_SIGN) {
-			for (j = 0; j < npubs; j++) {
-				if (memcmp(pubs[j].hk_ckid, k->hk_ckid,
+		if (k->hk_class == HSM_KC_KMS_SIGN ||
+		    k->hk_class == HSM_KC_TLS) {
+			for (j = 0; j < aux.sa_npubs; j++) {
+				if (memcmp(aux.sa_pubs[j].hk_ckid, k->hk_ckid,
 				    HSM_CKID_LEN) == 0)
-					k->hk_pub = pubs[j].hk_obj;
+					k->hk_pub = aux.sa_pubs[j].hk_obj;
 			}
 			if (k->hk_pub == CK_INVALID_HANDLE)
 				log_warnx("hsm: key '%s' has no public key",
 				    k->hk_label);
+		} else if (hsm_is_user_class(k->hk_class)) {
+			for (j = 0; j < aux.sa_ntwins; j++) {
+				if (memcmp(aux.sa_twins[j].hk_ckid, k->hk_ckid,
+				    HSM_CKID_LEN) == 0)
+					k->hk_twin = aux.sa_twins[j].hk_obj;
+			}
+			if (k->hk_twin == CK_INVALID_HANDLE) {
+				k->hk_flags |= HSM_KI_NO_TWIN;
+				log_warnx("hsm: a %s has no HMAC twin",
+				    hsm_class_name(k->hk_class));
+				log_debug("hsm: key '%s' has no twin",
+				    k->hk_label);
+			}
 		} else if (hsm_class_is_master(k->hk_class)) {
 			for (j = 1; j < h->h_nkeys; j++) {
 				if (h->h_keys[j].hk_class == HSM_KC_KEK &&
@@ -264,7 +350,8 @@ hsm_scan(struct hsm *h)
 	status = HSM_OK;
  fail:
 	hsm_session_put(h, &s, CKR_OK);
-	free(pubs);
+	free(aux.sa_pubs);
+	free(aux.sa_twins);
 	free(objs);
 	return status;
 }
@@ -304,8 +391,8 @@ hsm_label_in_token(struct hsm *h, const char *label)
  * Common start of every create: label free in the cache and the token.
  * Called with h_prov_mtx held.
  */
-static enum hsm_status
-label_is_free(struct hsm *h, const char *label)
+enum hsm_status
+hsm_label_is_free(struct hsm *h, const char *label)
 {
 	enum hsm_status	 status;
 
@@ -317,9 +404,30 @@ label_is_free(struct hsm *h, const char *label)
 	return status;
 }
 
-/* see hsm.h */
-enum hsm_status
-hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
+/* see hsm_local.h */
+void
+hsm_destroy_obj(struct hsm *h, CK_OBJECT_HANDLE obj)
+{
+	struct hsm_session	 s;
+	CK_RV			 rv;
+
+	if (obj == CK_INVALID_HANDLE)
+		return;
+	hsm_session_get(h, &s);
+	rv = h->h_p11->C_DestroyObject(s.hs_sess, obj);
+	hsm_session_put(h, &s, rv);
+	if (rv != CKR_OK)
+		log_warnx("%s: C_DestroyObject: 0x%lx", __func__, rv);
+}
+
+/*
+ * An AES-256 token key of class kc (KEK: encrypt/decrypt for sealing;
+ * BACKUP: wrap/unwrap), generated in the token, sensitive, never
+ * extractable, not modifiable.
+ */
+static enum hsm_status
+secret_key_create(struct hsm *h, enum hsm_key_class kc, const char *label,
+    hsm_key_id *out)
 {
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	struct hsm_session	 s = { CK_INVALID_HANDLE, 0 };
@@ -328,6 +436,7 @@ hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
 	CK_OBJECT_CLASS		 cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE		 kt = CKK_AES;
 	CK_ULONG		 vlen = 32;
+	CK_BBOOL		*crypt, *wrap;
 	CK_OBJECT_HANDLE	 obj = CK_INVALID_HANDLE;
 	CK_RV			 rv;
 	bool			 locked = false;
@@ -336,16 +445,18 @@ hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
 		*out = HSM_KEY_NONE;
 	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK)
 		return HSM_ERR_ARGS;
+	crypt = kc == HSM_KC_KEK ? &ck_true : &ck_false;
+	wrap = kc == HSM_KC_BACKUP ? &ck_true : &ck_false;
 
 	memset(&k, 0, sizeof(k));
-	k.hk_class = HSM_KC_KEK;
+	k.hk_class = kc;
 	memcpy(k.hk_label, label, strlen(label) + 1);
 
 	pthread_mutex_lock(&h->h_prov_mtx);
 	locked = true;
-	if ((status = label_is_free(h, label)) != HSM_OK)
+	if ((status = hsm_label_is_free(h, label)) != HSM_OK)
 		goto fail;
-	if ((status = hsm_ckid_new(h, HSM_KC_KEK, k.hk_ckid)) != HSM_OK)
+	if ((status = hsm_ckid_new(h, kc, k.hk_ckid)) != HSM_OK)
 		goto fail;
 	{
 		CK_ATTRIBUTE t[] = {
@@ -357,10 +468,10 @@ hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
 			{ CKA_SENSITIVE, &ck_true, sizeof(ck_true) },
 			{ CKA_EXTRACTABLE, &ck_false, sizeof(ck_false) },
 			{ CKA_MODIFIABLE, &ck_false, sizeof(ck_false) },
-			{ CKA_ENCRYPT, &ck_true, sizeof(ck_true) },
-			{ CKA_DECRYPT, &ck_true, sizeof(ck_true) },
-			{ CKA_WRAP, &ck_false, sizeof(ck_false) },
-			{ CKA_UNWRAP, &ck_false, sizeof(ck_false) },
+			{ CKA_ENCRYPT, crypt, sizeof(*crypt) },
+			{ CKA_DECRYPT, crypt, sizeof(*crypt) },
+			{ CKA_WRAP, wrap, sizeof(*wrap) },
+			{ CKA_UNWRAP, wrap, sizeof(*wrap) },
 			{ CKA_SIGN, &ck_false, sizeof(ck_false) },
 			{ CKA_VERIFY, &ck_false, sizeof(ck_false) },
 			{ CKA_DERIVE, &ck_false, sizeof(ck_false) },
@@ -371,7 +482,7 @@ hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
 		hsm_session_get(h, &s);
 		rv = h->h_p11->C_GenerateKey(s.hs_sess, &mech, t,
 		    sizeof(t) / sizeof(t[0]), &obj);
-		hsm_session_put(h, &s, CKR_OK);
+		hsm_session_put(h, &s, rv);
 	}
 	if (rv != CKR_OK) {
 		log_warnx("%s: C_GenerateKey: 0x%lx", __func__, rv);
@@ -381,16 +492,11 @@ hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
 	k.hk_obj = obj;
 	if ((status = hsm_key_add(h, &k, out)) != HSM_OK)
 		goto fail;
-	log_info("hsm: created key '%s' (%s)", label,
-	    hsm_class_name(HSM_KC_KEK));
+	log_info("hsm: created key '%s' (%s)", label, hsm_class_name(kc));
 	pthread_mutex_unlock(&h->h_prov_mtx);
 	return HSM_OK;
  fail:
-	if (obj != CK_INVALID_HANDLE) {
-		hsm_session_get(h, &s);
-		(void)h->h_p11->C_DestroyObject(s.hs_sess, obj);
-		hsm_session_put(h, &s, CKR_OK);
-	}
+	hsm_destroy_obj(h, obj);
 	if (locked)
 		pthread_mutex_unlock(&h->h_prov_mtx);
 	return status;
@@ -398,7 +504,25 @@ hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
 
 /* see hsm.h */
 enum hsm_status
-hsm_sign_key_create(struct hsm *h, const char *label, hsm_key_id *out)
+hsm_kek_create(struct hsm *h, const char *label, hsm_key_id *out)
+{
+	return secret_key_create(h, HSM_KC_KEK, label, out);
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_backup_key_create(struct hsm *h, const char *label, hsm_key_id *out)
+{
+	return secret_key_create(h, HSM_KC_BACKUP, label, out);
+}
+
+/*
+ * An ECDSA P-256 token key pair of class kc (KMS_SIGN or TLS), generated
+ * in the token; the private half sensitive, never extractable, sign only.
+ */
+static enum hsm_status
+keypair_create(struct hsm *h, enum hsm_key_class kc, const char *label,
+    bool token, hsm_key_id *out)
 {
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	struct hsm_session	 s = { CK_INVALID_HANDLE, 0 };
@@ -408,6 +532,7 @@ hsm_sign_key_create(struct hsm *h, const char *label, hsm_key_id *out)
 	CK_OBJECT_HANDLE	 priv = CK_INVALID_HANDLE;
 	CK_RV			 rv;
 	bool			 locked = false;
+	CK_BBOOL		*tok = token ? &ck_true : &ck_false;
 
 	if (out != NULL)
 		*out = HSM_KEY_NONE;
@@ -415,18 +540,20 @@ hsm_sign_key_create(struct hsm *h, const char *label, hsm_key_id *out)
 		return HSM_ERR_ARGS;
 
 	memset(&k, 0, sizeof(k));
-	k.hk_class = HSM_KC_KMS_SIGN;
+	k.hk_class = kc;
 	memcpy(k.hk_label, label, strlen(label) + 1);
+	if (!token)
+		k.hk_flags |= HSM_KI_VOLATILE;
 
 	pthread_mutex_lock(&h->h_prov_mtx);
 	locked = true;
-	if ((status = label_is_free(h, label)) != HSM_OK)
+	if ((status = hsm_label_is_free(h, label)) != HSM_OK)
 		goto fail;
-	if ((status = hsm_ckid_new(h, HSM_KC_KMS_SIGN, k.hk_ckid)) != HSM_OK)
+	if ((status = hsm_ckid_new(h, kc, k.hk_ckid)) != HSM_OK)
 		goto fail;
 	{
 		CK_ATTRIBUTE pt[] = {
-			{ CKA_TOKEN, &ck_true, sizeof(ck_true) },
+			{ CKA_TOKEN, tok, sizeof(*tok) },
 			{ CKA_PRIVATE, &ck_false, sizeof(ck_false) },
 			{ CKA_MODIFIABLE, &ck_false, sizeof(ck_false) },
 			{ CKA_VERIFY, &ck_true, sizeof(ck_true) },
@@ -439,7 +566,7 @@ hsm_sign_key_create(struct hsm *h, const char *label, hsm_key_id *out)
 			{ CKA_ID, k.hk_ckid, HSM_CKID_LEN },
 		};
 		CK_ATTRIBUTE vt[] = {
-			{ CKA_TOKEN, &ck_true, sizeof(ck_true) },
+			{ CKA_TOKEN, tok, sizeof(*tok) },
 			{ CKA_PRIVATE, &ck_true, sizeof(ck_true) },
 			{ CKA_SENSITIVE, &ck_true, sizeof(ck_true) },
 			{ CKA_EXTRACTABLE, &ck_false, sizeof(ck_false) },
@@ -456,7 +583,7 @@ hsm_sign_key_create(struct hsm *h, const char *label, hsm_key_id *out)
 		rv = h->h_p11->C_GenerateKeyPair(s.hs_sess, &mech,
 		    pt, sizeof(pt) / sizeof(pt[0]),
 		    vt, sizeof(vt) / sizeof(vt[0]), &pub, &priv);
-		hsm_session_put(h, &s, CKR_OK);
+		hsm_session_put(h, &s, rv);
 	}
 	if (rv != CKR_OK) {
 		log_warnx("%s: C_GenerateKeyPair: 0x%lx", __func__, rv);
@@ -467,20 +594,56 @@ hsm_sign_key_create(struct hsm *h, const char *label, hsm_key_id *out)
 	k.hk_pub = pub;
 	if ((status = hsm_key_add(h, &k, out)) != HSM_OK)
 		goto fail;
-	log_info("hsm: created key '%s' (%s)", label,
-	    hsm_class_name(HSM_KC_KMS_SIGN));
+	log_info("hsm: created key '%s' (%s)", label, hsm_class_name(kc));
 	pthread_mutex_unlock(&h->h_prov_mtx);
 	return HSM_OK;
  fail:
-	hsm_session_get(h, &s);
-	if (priv != CK_INVALID_HANDLE)
-		(void)h->h_p11->C_DestroyObject(s.hs_sess, priv);
-	if (pub != CK_INVALID_HANDLE)
-		(void)h->h_p11->C_DestroyObject(s.hs_sess, pub);
-	hsm_session_put(h, &s, CKR_OK);
+	hsm_destroy_obj(h, priv);
+	hsm_destroy_obj(h, pub);
 	if (locked)
 		pthread_mutex_unlock(&h->h_prov_mtx);
 	return status;
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_sign_key_create(struct hsm *h, const char *label, hsm_key_id *out)
+{
+	return keypair_create(h, HSM_KC_KMS_SIGN, label, true, out);
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_tls_key_create(struct hsm *h, const char *label, hsm_key_id *out)
+{
+	return keypair_create(h, HSM_KC_TLS, label, true, out);
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_volatile_key_create(struct hsm *h, enum hsm_key_class kc,
+    hsm_key_id *out)
+{
+	static unsigned int	 counter;
+	char			 label[48];
+	unsigned int		 n;
+
+	if (out != NULL)
+		*out = HSM_KEY_NONE;
+	if (h == NULL || out == NULL)
+		return HSM_ERR_ARGS;
+	n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+	snprintf(label, sizeof(label), "volatile.%s.%u", hsm_class_name(kc),
+	    n);
+	switch (kc) {
+	case HSM_KC_KMS_SIGN:
+		return keypair_create(h, kc, label, false, out);
+	case HSM_KC_TRK:
+	case HSM_KC_INK:
+		return hsm_user_volatile_create(h, kc, label, out);
+	default:
+		return HSM_ERR_ARGS;
+	}
 }
 
 /* True if obj is one of the appliance's objects (see hsm_local.h). */
@@ -493,7 +656,7 @@ is_ours(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj)
 	uint8_t		 id[HSM_CKID_LEN + 1];
 	size_t		 len, i;
 
-	if (get_attr(h, s, obj, CKA_LABEL, label, HSM_LABEL_MAX, &len)
+	if (hsm_get_attr(h, s, obj, CKA_LABEL, label, HSM_LABEL_MAX, &len)
 	    == HSM_OK) {
 		label[len] = '\0';
 		for (i = 0; i < sizeof(fixed_labels) / sizeof(fixed_labels[0]);
@@ -502,17 +665,17 @@ is_ours(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj)
 				return true;
 		}
 	}
-	if (get_attr(h, s, obj, CKA_CLASS, &cls, sizeof(cls), &len) != HSM_OK ||
+	if (hsm_get_attr(h, s, obj, CKA_CLASS, &cls, sizeof(cls), &len) != HSM_OK ||
 	    len != sizeof(cls))
 		return false;
 	if (cls == CKO_DATA)
-		return get_attr(h, s, obj, CKA_APPLICATION, app,
+		return hsm_get_attr(h, s, obj, CKA_APPLICATION, app,
 		    sizeof(app) - 1, &len) == HSM_OK &&
 		    len == sizeof(app) - 1 &&
 		    memcmp(app, HSM_APPLICATION, len) == 0;
 	if (cls == CKO_SECRET_KEY || cls == CKO_PRIVATE_KEY ||
 	    cls == CKO_PUBLIC_KEY)
-		return get_attr(h, s, obj, CKA_ID, id, sizeof(id), &len) ==
+		return hsm_get_attr(h, s, obj, CKA_ID, id, sizeof(id), &len) ==
 		    HSM_OK && ckid_is_ours(id, len);
 	return false;
 }
@@ -547,10 +710,7 @@ hsm_destroy_all(struct hsm *h)
 	}
 
 	/* Every id is invalid now, whatever happened above. */
-	pthread_mutex_lock(&h->h_mtx);
-	explicit_bzero(h->h_keys, h->h_capkeys * sizeof(*h->h_keys));
-	h->h_nkeys = 1;
-	pthread_mutex_unlock(&h->h_mtx);
+	hsm_keys_clear(h);
 	log_info("hsm: destroyed %zu objects in token '%s'", ndone,
 	    h->h_token);
  fail:
@@ -587,7 +747,7 @@ hsm_sign_pubkey(struct hsm *h, hsm_key_id id, uint8_t *out, size_t out_size,
 		goto fail;
 	}
 	hsm_session_get(h, &s);
-	status = get_attr(h, s.hs_sess, k.hk_pub, CKA_EC_POINT, der,
+	status = hsm_get_attr(h, s.hs_sess, k.hk_pub, CKA_EC_POINT, der,
 	    sizeof(der), &len);
 	hsm_session_put(h, &s, CKR_OK);
 	if (status != HSM_OK)

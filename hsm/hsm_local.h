@@ -68,7 +68,18 @@ enum hsm_op {
 	HSM_OP_USE_SECRET,	/* hsm_master_use (masters) */
 	HSM_OP_SIGN,		/* hsm_sign_digest */
 	HSM_OP_PUBKEY,		/* hsm_sign_pubkey */
+	HSM_OP_HMAC,		/* hsm_hmac, hsm_hmac_verify */
+	HSM_OP_WRAP_MATERIAL,	/* hsm_wrap_material (RFC 5649) */
+	HSM_OP_GCM_SEAL,	/* hsm_gcm_seal (content key wrap) */
+	HSM_OP_WRAP_NEW_TRK,	/* hsm_user_key_wrap_new, new TrK */
+	HSM_OP_WRAP_NEW_INK,	/* hsm_user_key_wrap_new, new InK */
+	HSM_OP_EXPORT_ONCE,	/* hsm_trk_bootstrap_export */
+	HSM_OP_TLS_SIGN,	/* the pkcs11 engine (TLS handshake) */
+	HSM_OP_BACKUP_WRAP,	/* reserved */
+	HSM_OP_BACKUP_UNWRAP,	/* reserved */
 };
+#define HSM_OP_FIRST	HSM_OP_SEAL
+#define HSM_OP_LAST	HSM_OP_BACKUP_UNWRAP
 
 /*
  * One entry of the key table; index 0 is never used (HSM_KEY_NONE).
@@ -80,10 +91,19 @@ struct hsm_key {
 	char			 hk_label[HSM_LABEL_MAX + 1];
 	uint8_t			 hk_ckid[HSM_CKID_LEN];
 	CK_OBJECT_HANDLE	 hk_obj;	/* key or blob */
-	CK_OBJECT_HANDLE	 hk_pub;	/* KMS_SIGN: public key */
+	CK_OBJECT_HANDLE	 hk_pub;	/* KMS_SIGN, TLS: public key */
+	CK_OBJECT_HANDLE	 hk_twin;	/* TRK, INK: HMAC twin */
 	hsm_key_id		 hk_kek;	/* masters: the KEK */
 	size_t			 hk_len;	/* masters: secret len */
+	unsigned int		 hk_flags;	/* HSM_KI_* */
 };
+
+/*
+ * The label index: open addressing over hsm_key ids, sized a power of two
+ * at least twice the number of keys, rebuilt when it grows.  A slot holds
+ * a key id or HSM_KEY_NONE.  Labels are unique per class.
+ */
+#define HSM_INDEX_MIN		128
 
 struct hsm {
 	void			*h_dl;
@@ -92,15 +112,24 @@ struct hsm {
 	bool			 h_initialized;	/* we initialised */
 	char			 h_token[HSM_TOKEN_LABEL_LEN + 1];
 
-	/* Session pool and key table, under h_mtx. */
+	/* Session pool, under h_mtx. */
 	pthread_mutex_t		 h_mtx;
 	pthread_cond_t		 h_cond;
 	CK_SESSION_HANDLE	 h_sess[HSM_SESSIONS_MAX];
 	bool			 h_busy[HSM_SESSIONS_MAX];
 	size_t			 h_nsess;
+
+	/*
+	 * Key table and label index, under h_keys_lock: readers (every
+	 * operation looking up a key) share it, hsm_key_add and
+	 * hsm_destroy_all take it exclusively.
+	 */
+	pthread_rwlock_t	 h_keys_lock;
 	struct hsm_key		*h_keys;	/* h_keys[0] unused */
 	size_t			 h_nkeys;	/* entries incl. [0] */
 	size_t			 h_capkeys;
+	hsm_key_id		*h_index;	/* label index slots */
+	size_t			 h_nindex;	/* power of two */
 
 	/* Serialises provisioning (check for label, create, add). */
 	pthread_mutex_t		 h_prov_mtx;
@@ -126,6 +155,9 @@ enum hsm_status	 hsm_key_get(struct hsm *h, hsm_key_id id,
 		    enum hsm_op op, struct hsm_key *out);
 enum hsm_status	 hsm_key_add(struct hsm *h, const struct hsm_key *k,
 		    hsm_key_id *out);
+void		 hsm_key_set_flags(struct hsm *h, hsm_key_id id,
+		    unsigned int set, unsigned int clear);
+void		 hsm_keys_clear(struct hsm *h);
 bool		 hsm_key_label_cached(struct hsm *h, const char *label);
 enum hsm_status	 hsm_label_check(const char *label);
 
@@ -134,6 +166,16 @@ enum hsm_status	 hsm_scan(struct hsm *h);
 enum hsm_status	 hsm_label_in_token(struct hsm *h, const char *label);
 enum hsm_status	 hsm_ckid_new(struct hsm *h, enum hsm_key_class kc,
 		    uint8_t out[HSM_CKID_LEN]);
+enum hsm_status	 hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s,
+		    CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, void *out,
+		    size_t out_size, size_t *out_len);
+enum hsm_status	 hsm_label_is_free(struct hsm *h, const char *label);
+void		 hsm_destroy_obj(struct hsm *h, CK_OBJECT_HANDLE obj);
+
+/* hsm_user.c */
+bool		 hsm_is_user_class(enum hsm_key_class kc);
+enum hsm_status	 hsm_user_volatile_create(struct hsm *h,
+		    enum hsm_key_class kc, const char *label, hsm_key_id *out);
 
 /* hsm_policy.c */
 bool		 hsm_policy_permits(enum hsm_key_class kc, enum hsm_op op);

@@ -9,6 +9,12 @@
 
 #define OP(x)	(1U << (x))
 
+/*
+ * One row per key class: the operations it may do.  Everything not listed
+ * is refused with HSM_ERR_DENIED before the token is touched.  The same
+ * table, as a class x operation grid, is in docs/hsm.md and is tested
+ * cell by cell (tests/unit/hsm/test_hsm_user.c, policy_matrix_full).
+ */
 static const struct {
 	enum hsm_key_class	 kc;
 	const char		*name;
@@ -22,6 +28,16 @@ static const struct {
 	    OP(HSM_OP_USE_SECRET) },
 	{ HSM_KC_KMS_SIGN,	"kms-sign",
 	    OP(HSM_OP_SIGN) | OP(HSM_OP_PUBKEY) },
+	{ HSM_KC_TRK,		"trk",
+	    OP(HSM_OP_HMAC) | OP(HSM_OP_WRAP_MATERIAL) | OP(HSM_OP_GCM_SEAL) |
+	    OP(HSM_OP_WRAP_NEW_TRK) | OP(HSM_OP_WRAP_NEW_INK) |
+	    OP(HSM_OP_EXPORT_ONCE) },
+	{ HSM_KC_INK,		"ink",
+	    OP(HSM_OP_HMAC) | OP(HSM_OP_WRAP_NEW_INK) },
+	{ HSM_KC_TLS,		"tls",
+	    OP(HSM_OP_TLS_SIGN) | OP(HSM_OP_PUBKEY) },
+	{ HSM_KC_BACKUP,	"backup",
+	    OP(HSM_OP_BACKUP_WRAP) | OP(HSM_OP_BACKUP_UNWRAP) },
 };
 
 #define POLICY_LEN	(sizeof(policy) / sizeof(policy[0]))
@@ -32,7 +48,7 @@ hsm_policy_permits(enum hsm_key_class kc, enum hsm_op op)
 {
 	size_t	 i;
 
-	if (op < HSM_OP_SEAL || op > HSM_OP_PUBKEY)
+	if (op < HSM_OP_FIRST || op > HSM_OP_LAST)
 		return false;
 	for (i = 0; i < POLICY_LEN; i++) {
 		if (policy[i].kc == kc)

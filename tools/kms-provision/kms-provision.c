@@ -1,23 +1,47 @@
 /*
- * kms-provision - create the appliance's keys in a PKCS#11 token and show
- * their public values.
+ * kms-provision - create, list and destroy the appliance's keys in a
+ * PKCS#11 token (any module path; SoftHSMv2 on the host).
  *
  *	kms-provision --module PATH --token LABEL
- *	    (--pin-file FILE | --pin-env VAR) [--force] init | show
+ *	    (--pin-file FILE | --pin-env VAR) [--force] [--yes] COMMAND [USER]
  *
- * init creates the KEK, the sealed SAKKE and ECCSI master secrets and the
- * KMS signing key pair, then prints the public values; it refuses a token
- * that already holds a provisioning unless --force (which destroys the
- * appliance's objects first).  show prints the public values and the
- * appliance's objects (labels and classes).  Nothing secret is written
- * anywhere but the token: the PIN is wiped once the token is open, and
+ * Commands:
+ *	init		KEK, sealed SAKKE and ECCSI master secrets and the KMS
+ *			signing key pair in one go; prints the public values.
+ *			Refuses a token that already holds appliance objects
+ *			unless --force (which destroys them first).
+ *	kek		the KEK only (kms.kek).
+ *	masters		the sealed SAKKE and ECCSI master secrets under the
+ *			existing KEK; prints PubEncKey and PubAuthKey.
+ *	sign-key	the KMS signing key pair (kms.sign); prints KmsSignKey.
+ *	tls-key		reserved for the TLS key and its certificate.
+ *	user-keys USER	a bootstrap TrK tk.<n>.USER and an InK ik.<n>.USER
+ *			wrapped under it (n = 1 + the user's newest
+ *			generation); prints both key names and the wrapped
+ *			InK (kw-aes256 under the TrK, for the device).
+ *	bootstrap-export USER
+ *			prints the user's newest TrK as hex, ONCE: this is the
+ *			one moment a TrK leaves the token, for the device's
+ *			provisioning; the token then locks it (sensitive, not
+ *			extractable) and a second export is refused.
+ *	list		the appliance's objects: labels, classes, states and
+ *			the public keys of key pairs; nothing secret.
+ *	show		the public values (as init printed them) and the list.
+ *	destroy		every appliance object in the token; needs --yes.
+ *
+ * Nothing secret is written anywhere but the token, except the one
+ * bootstrap TrK on stdout: the PIN is wiped once the token is open, and
  * the master secrets are seen only inside hsm_master_use callbacks.
  *
  * Output on stdout, one value per line:
  *	PubEncKey <hex Z_S, 257 bytes>
  *	PubAuthKey <hex KPAK, 65 bytes>
  *	KmsSignKey <hex 04||x||y, 65 bytes>
- * and with show, one "Object <label> <class>" line per object.
+ *	Object <label> <class>[ <state>]	(show, list)
+ *	PublicKey <label> <hex 04||x||y>	(list)
+ *	TrK <name>				(user-keys)
+ *	InK <name> <hex, 40 bytes wrapped under the TrK>	(user-keys)
+ *	BootstrapTrK <name> <hex, 32 bytes>	(bootstrap-export)
  *
  * Exit: 0 done, 1 refused or failed, 2 usage.
  */
@@ -49,7 +73,9 @@ struct opts {
 	const char	*o_pin_file;
 	const char	*o_pin_env;
 	const char	*o_cmd;
+	const char	*o_user;
 	int		 o_force;
+	int		 o_yes;
 };
 
 static void	 usage(void) __attribute__((noreturn));
@@ -58,15 +84,48 @@ static int	 sakke_cb(const uint8_t *secret, size_t len, void *arg);
 static int	 eccsi_cb(const uint8_t *secret, size_t len, void *arg);
 static void	 print_hex(const char *name, const uint8_t *v, size_t len);
 static int	 print_public(struct hsm *h);
+static size_t	 count_keys(struct hsm *h);
+static int	 fail_st(const char *what, enum hsm_status st);
+static int	 make_kek(struct hsm *h);
+static int	 make_masters(struct hsm *h);
+static int	 make_sign_key(struct hsm *h);
+static int	 newest_gen(struct hsm *h, enum hsm_key_class kc,
+		    const char *user, unsigned long *n, hsm_key_id *id);
 static int	 cmd_init(struct hsm *h, const struct opts *o);
 static int	 cmd_show(struct hsm *h, const struct opts *o);
+static int	 cmd_list(struct hsm *h, const struct opts *o);
+static int	 cmd_kek(struct hsm *h, const struct opts *o);
+static int	 cmd_masters(struct hsm *h, const struct opts *o);
+static int	 cmd_sign_key(struct hsm *h, const struct opts *o);
+static int	 cmd_user_keys(struct hsm *h, const struct opts *o);
+static int	 cmd_bootstrap_export(struct hsm *h, const struct opts *o);
+static int	 cmd_destroy(struct hsm *h, const struct opts *o);
+
+/* The command table: name, whether it takes USER, handler. */
+static const struct cmd {
+	const char	*c_name;
+	int		 c_user;
+	int		(*c_fn)(struct hsm *, const struct opts *);
+} cmds[] = {
+	{ "init",		0, cmd_init },
+	{ "show",		0, cmd_show },
+	{ "list",		0, cmd_list },
+	{ "kek",		0, cmd_kek },
+	{ "masters",		0, cmd_masters },
+	{ "sign-key",		0, cmd_sign_key },
+	{ "tls-key",		0, NULL },	/* reserved: TLS key and cert */
+	{ "user-keys",		1, cmd_user_keys },
+	{ "bootstrap-export",	1, cmd_bootstrap_export },
+	{ "destroy",		0, cmd_destroy },
+};
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: kms-provision --module PATH --token LABEL\n"
-	    "           (--pin-file FILE | --pin-env VAR) [--force] "
-	    "init | show\n");
+	    "           (--pin-file FILE | --pin-env VAR) [--force] [--yes]\n"
+	    "           init | show | list | kek | masters | sign-key |\n"
+	    "           user-keys USER | bootstrap-export USER | destroy\n");
 	exit(EXIT_USAGE);
 }
 
@@ -159,7 +218,8 @@ print_hex(const char *name, const uint8_t *v, size_t len)
 {
 	size_t	 i;
 
-	printf("%s ", name);
+	if (name[0] != '\0')
+		printf("%s ", name);
 	for (i = 0; i < len; i++)
 		printf("%02x", v[i]);
 	printf("\n");
@@ -212,16 +272,73 @@ print_public(struct hsm *h)
 	return ret;
 }
 
-static int
-cmd_init(struct hsm *h, const struct opts *o)
+static size_t
+count_keys(struct hsm *h)
 {
 	struct hsm_key_info	 ki;
-	hsm_key_id		 kek, id;
-	enum hsm_status		 st;
 	size_t			 n;
 
 	for (n = 0; hsm_key_info(h, (hsm_key_id)(n + 1), &ki) == HSM_OK; n++)
 		;
+	return n;
+}
+
+static int
+fail_st(const char *what, enum hsm_status st)
+{
+	fprintf(stderr, "kms-provision: %s: %s\n", what, hsm_strerror(st));
+	if (st == HSM_ERR_EXISTS)
+		fprintf(stderr, "kms-provision: the token already holds an "
+		    "object with that label\n");
+	return EXIT_FAIL;
+}
+
+static int
+make_kek(struct hsm *h)
+{
+	hsm_key_id	 kek;
+	enum hsm_status	 st;
+
+	if ((st = hsm_kek_create(h, HSM_LABEL_KEK, &kek)) != HSM_OK)
+		return fail_st(HSM_LABEL_KEK, st);
+	return EXIT_DONE;
+}
+
+static int
+make_masters(struct hsm *h)
+{
+	hsm_key_id	 kek, id;
+	enum hsm_status	 st;
+
+	if ((st = hsm_key_find(h, HSM_KC_KEK, HSM_LABEL_KEK, &kek)) != HSM_OK)
+		return fail_st(HSM_LABEL_KEK " (run kek first)", st);
+	if ((st = hsm_master_create(h, HSM_KC_MASTER_SAKKE, HSM_LABEL_SAKKE,
+	    kek, sakke_q, sizeof(sakke_q), &id)) != HSM_OK)
+		return fail_st(HSM_LABEL_SAKKE, st);
+	if ((st = hsm_master_create(h, HSM_KC_MASTER_ECCSI, HSM_LABEL_ECCSI,
+	    kek, eccsi_q, sizeof(eccsi_q), &id)) != HSM_OK)
+		return fail_st(HSM_LABEL_ECCSI, st);
+	return EXIT_DONE;
+}
+
+static int
+make_sign_key(struct hsm *h)
+{
+	hsm_key_id	 id;
+	enum hsm_status	 st;
+
+	if ((st = hsm_sign_key_create(h, HSM_LABEL_KMS_SIGN, &id)) != HSM_OK)
+		return fail_st(HSM_LABEL_KMS_SIGN, st);
+	return EXIT_DONE;
+}
+
+static int
+cmd_init(struct hsm *h, const struct opts *o)
+{
+	enum hsm_status	 st;
+	size_t		 n;
+
+	n = count_keys(h);
 	if (n > 0 && !o->o_force) {
 		fprintf(stderr, "kms-provision: token '%s' already holds an "
 		    "appliance provisioning (%zu objects); use --force to "
@@ -233,37 +350,195 @@ cmd_init(struct hsm *h, const struct opts *o)
 		    "provisioning: %s\n", hsm_strerror(st));
 		return EXIT_FAIL;
 	}
-
-	if ((st = hsm_kek_create(h, HSM_LABEL_KEK, &kek)) != HSM_OK) {
-		fprintf(stderr, "kms-provision: %s: %s\n", HSM_LABEL_KEK,
-		    hsm_strerror(st));
-		goto fail;
-	}
-	if ((st = hsm_master_create(h, HSM_KC_MASTER_SAKKE, HSM_LABEL_SAKKE,
-	    kek, sakke_q, sizeof(sakke_q), &id)) != HSM_OK) {
-		fprintf(stderr, "kms-provision: %s: %s\n", HSM_LABEL_SAKKE,
-		    hsm_strerror(st));
-		goto fail;
-	}
-	if ((st = hsm_master_create(h, HSM_KC_MASTER_ECCSI, HSM_LABEL_ECCSI,
-	    kek, eccsi_q, sizeof(eccsi_q), &id)) != HSM_OK) {
-		fprintf(stderr, "kms-provision: %s: %s\n", HSM_LABEL_ECCSI,
-		    hsm_strerror(st));
-		goto fail;
-	}
-	if ((st = hsm_sign_key_create(h, HSM_LABEL_KMS_SIGN, &id)) != HSM_OK) {
-		fprintf(stderr, "kms-provision: %s: %s\n",
-		    HSM_LABEL_KMS_SIGN, hsm_strerror(st));
-		goto fail;
-	}
+	if (make_kek(h) != EXIT_DONE || make_masters(h) != EXIT_DONE ||
+	    make_sign_key(h) != EXIT_DONE)
+		return EXIT_FAIL;
 	if (print_public(h) != 0)
 		return EXIT_FAIL;
 	return EXIT_DONE;
- fail:
-	if (st == HSM_ERR_EXISTS)
-		fprintf(stderr, "kms-provision: the token holds an object "
-		    "with an appliance label; use --force to remove it\n");
-	return EXIT_FAIL;
+}
+
+static int
+cmd_kek(struct hsm *h, const struct opts *o)
+{
+	if (make_kek(h) != EXIT_DONE)
+		return EXIT_FAIL;
+	printf("Object %s %s\n", HSM_LABEL_KEK, hsm_class_name(HSM_KC_KEK));
+	return EXIT_DONE;
+}
+
+static int
+cmd_masters(struct hsm *h, const struct opts *o)
+{
+	uint8_t		 zs[SAKKE_POINT_LEN], kpak[ECCSI_POINT_LEN];
+	hsm_key_id	 id;
+	enum hsm_status	 st;
+
+	if (make_masters(h) != EXIT_DONE)
+		return EXIT_FAIL;
+	st = hsm_key_find(h, HSM_KC_MASTER_SAKKE, HSM_LABEL_SAKKE, &id);
+	if (st == HSM_OK)
+		st = hsm_master_use(h, id, sakke_cb, zs);
+	if (st != HSM_OK)
+		return fail_st(HSM_LABEL_SAKKE, st);
+	st = hsm_key_find(h, HSM_KC_MASTER_ECCSI, HSM_LABEL_ECCSI, &id);
+	if (st == HSM_OK)
+		st = hsm_master_use(h, id, eccsi_cb, kpak);
+	if (st != HSM_OK)
+		return fail_st(HSM_LABEL_ECCSI, st);
+	print_hex("PubEncKey", zs, sizeof(zs));
+	print_hex("PubAuthKey", kpak, sizeof(kpak));
+	return EXIT_DONE;
+}
+
+static int
+cmd_sign_key(struct hsm *h, const struct opts *o)
+{
+	uint8_t		 pub[HSM_EC_POINT_LEN];
+	hsm_key_id	 id;
+	size_t		 len;
+	enum hsm_status	 st;
+
+	if (make_sign_key(h) != EXIT_DONE)
+		return EXIT_FAIL;
+	st = hsm_key_find(h, HSM_KC_KMS_SIGN, HSM_LABEL_KMS_SIGN, &id);
+	if (st == HSM_OK)
+		st = hsm_sign_pubkey(h, id, pub, sizeof(pub), &len);
+	if (st != HSM_OK)
+		return fail_st(HSM_LABEL_KMS_SIGN, st);
+	print_hex("KmsSignKey", pub, len);
+	return EXIT_DONE;
+}
+
+/*
+ * The newest generation n of the user's keys of class kc (0 if none) and
+ * its id.  Key names are "tk.<n>.<user>" / "ik.<n>.<user>" (hsm.h).
+ */
+static int
+newest_gen(struct hsm *h, enum hsm_key_class kc, const char *user,
+    unsigned long *n, hsm_key_id *id)
+{
+	struct hsm_key_info	 ki;
+	enum hsm_key_class	 c;
+	unsigned long		 g;
+	size_t			 off;
+	hsm_key_id		 i;
+
+	*n = 0;
+	*id = HSM_KEY_NONE;
+	for (i = 1; hsm_key_info(h, i, &ki) == HSM_OK; i++) {
+		if (ki.hki_class != kc ||
+		    hsm_user_key_name_parse(ki.hki_label, &c, &g, &off) !=
+		    HSM_OK || strcmp(ki.hki_label + off, user) != 0)
+			continue;
+		if (g > *n) {
+			*n = g;
+			*id = i;
+		}
+	}
+	return *n > 0;
+}
+
+static int
+cmd_user_keys(struct hsm *h, const struct opts *o)
+{
+	char		 trk[HSM_LABEL_MAX + 1], ink[HSM_LABEL_MAX + 1];
+	uint8_t		 w[HSM_WRAPPED_KEY_LEN];
+	unsigned long	 nt, ni;
+	hsm_key_id	 tid, iid;
+	size_t		 len;
+	enum hsm_status	 st;
+
+	(void)newest_gen(h, HSM_KC_TRK, o->o_user, &nt, &tid);
+	(void)newest_gen(h, HSM_KC_INK, o->o_user, &ni, &iid);
+	if (ni > nt)
+		nt = ni;
+	nt++;
+	if ((st = hsm_user_key_name(HSM_KC_TRK, nt, o->o_user, trk,
+	    sizeof(trk))) != HSM_OK ||
+	    (st = hsm_user_key_name(HSM_KC_INK, nt, o->o_user, ink,
+	    sizeof(ink))) != HSM_OK) {
+		fprintf(stderr, "kms-provision: '%s' cannot name a key "
+		    "(printable ASCII, no spaces, at most %d bytes in all)\n",
+		    o->o_user, HSM_LABEL_MAX);
+		return EXIT_FAIL;
+	}
+	if ((st = hsm_trk_bootstrap_create(h, trk, &tid)) != HSM_OK)
+		return fail_st(trk, st);
+	if ((st = hsm_user_key_wrap_new(h, tid, HSM_KC_INK, ink, &iid, w,
+	    sizeof(w), &len)) != HSM_OK)
+		return fail_st(ink, st);
+	printf("TrK %s\n", trk);
+	printf("InK %s ", ink);
+	print_hex("", w, len);
+	return EXIT_DONE;
+}
+
+static int
+cmd_bootstrap_export(struct hsm *h, const struct opts *o)
+{
+	char		 name[HSM_LABEL_MAX + 1];
+	uint8_t		 key[HSM_USER_KEY_LEN];
+	unsigned long	 n;
+	hsm_key_id	 id;
+	size_t		 len;
+	enum hsm_status	 st;
+
+	if (!newest_gen(h, HSM_KC_TRK, o->o_user, &n, &id)) {
+		fprintf(stderr, "kms-provision: no TrK for '%s'; run "
+		    "user-keys first\n", o->o_user);
+		return EXIT_FAIL;
+	}
+	(void)hsm_user_key_name(HSM_KC_TRK, n, o->o_user, name, sizeof(name));
+	st = hsm_trk_bootstrap_export(h, id, key, sizeof(key), &len);
+	if (st == HSM_ERR_DENIED) {
+		fprintf(stderr, "kms-provision: %s is not a bootstrap TrK or "
+		    "was exported already; it stays in the token\n", name);
+		return EXIT_FAIL;
+	}
+	if (st != HSM_OK)
+		return fail_st(name, st);
+	printf("BootstrapTrK %s ", name);
+	print_hex("", key, len);
+	/* wipe: the one copy outside the token, once printed */
+	OPENSSL_cleanse(key, sizeof(key));
+	return EXIT_DONE;
+}
+
+static int
+cmd_list(struct hsm *h, const struct opts *o)
+{
+	struct hsm_key_info	 ki;
+	uint8_t			 pub[HSM_EC_POINT_LEN];
+	hsm_key_id		 id;
+	size_t			 len;
+	int			 kc;
+	const char		*state;
+
+	/* Grouped by class, in the order the token lists them. */
+	for (kc = HSM_KC_FIRST; kc <= HSM_KC_LAST; kc++) {
+		for (id = 1; hsm_key_info(h, id, &ki) == HSM_OK; id++) {
+			if ((int)ki.hki_class != kc)
+				continue;
+			state = "";
+			if (ki.hki_flags & HSM_KI_BOOTSTRAP)
+				state = " bootstrap";
+			else if (ki.hki_flags & HSM_KI_NO_TWIN)
+				state = " no-hmac-twin";
+			printf("Object %s %s%s\n", ki.hki_label,
+			    hsm_class_name(ki.hki_class), state);
+		}
+	}
+	for (id = 1; hsm_key_info(h, id, &ki) == HSM_OK; id++) {
+		if (ki.hki_class != HSM_KC_KMS_SIGN &&
+		    ki.hki_class != HSM_KC_TLS)
+			continue;
+		if (hsm_sign_pubkey(h, id, pub, sizeof(pub), &len) == HSM_OK) {
+			printf("PublicKey %s ", ki.hki_label);
+			print_hex("", pub, len);
+		}
+	}
+	return EXIT_DONE;
 }
 
 static int
@@ -280,7 +555,7 @@ cmd_show(struct hsm *h, const struct opts *o)
 	}
 	ret = print_public(h) == 0 ? EXIT_DONE : EXIT_FAIL;
 	/* Grouped by class, in the order the token lists them. */
-	for (kc = HSM_KC_KEK; kc <= HSM_KC_KMS_SIGN; kc++) {
+	for (kc = HSM_KC_FIRST; kc <= HSM_KC_LAST; kc++) {
 		for (id = 1; hsm_key_info(h, id, &ki) == HSM_OK; id++) {
 			if ((int)ki.hki_class == kc)
 				printf("Object %s %s\n", ki.hki_label,
@@ -288,6 +563,26 @@ cmd_show(struct hsm *h, const struct opts *o)
 		}
 	}
 	return ret;
+}
+
+static int
+cmd_destroy(struct hsm *h, const struct opts *o)
+{
+	enum hsm_status	 st;
+	size_t		 n;
+
+	n = count_keys(h);
+	if (!o->o_yes) {
+		fprintf(stderr, "kms-provision: destroy removes all %zu "
+		    "appliance objects from token '%s', and every key issued "
+		    "under them becomes useless; add --yes to do it\n", n,
+		    o->o_token);
+		return EXIT_FAIL;
+	}
+	if ((st = hsm_destroy_all(h)) != HSM_OK)
+		return fail_st("destroy", st);
+	printf("Destroyed %zu\n", n);
+	return EXIT_DONE;
 }
 
 int
@@ -299,6 +594,7 @@ main(int argc, char *argv[])
 		{ "pin-file",	required_argument,	NULL, 'p' },
 		{ "pin-env",	required_argument,	NULL, 'e' },
 		{ "force",	no_argument,		NULL, 'f' },
+		{ "yes",	no_argument,		NULL, 'y' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 },
 	};
@@ -307,11 +603,13 @@ main(int argc, char *argv[])
 	struct hsm	*h = NULL;
 	struct rlimit	 rl = { 0, 0 };
 	char		 pin[HSM_PIN_MAX + 1];
+	const struct cmd *c = NULL;
 	enum hsm_status	 st;
+	size_t		 i;
 	int		 ch, ret = EXIT_FAIL;
 
 	memset(&o, 0, sizeof(o));
-	while ((ch = getopt_long(argc, argv, "m:t:p:e:fh", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, "m:t:p:e:fyh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 'm':
@@ -329,16 +627,30 @@ main(int argc, char *argv[])
 		case 'f':
 			o.o_force = 1;
 			break;
+		case 'y':
+			o.o_yes = 1;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (argc - optind != 1 || o.o_module == NULL || o.o_token == NULL ||
+	if (argc - optind < 1 || o.o_module == NULL || o.o_token == NULL ||
 	    (o.o_pin_file == NULL) == (o.o_pin_env == NULL))
 		usage();
 	o.o_cmd = argv[optind];
-	if (strcmp(o.o_cmd, "init") != 0 && strcmp(o.o_cmd, "show") != 0)
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(cmds[i].c_name, o.o_cmd) == 0)
+			c = &cmds[i];
+	}
+	if (c == NULL || argc - optind != 1 + c->c_user)
 		usage();
+	if (c->c_user)
+		o.o_user = argv[optind + 1];
+	if (c->c_fn == NULL) {
+		fprintf(stderr, "kms-provision: %s is reserved and not "
+		    "available yet\n", c->c_name);
+		return EXIT_FAIL;
+	}
 
 	/* This process handles secrets: no core dumps. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
@@ -358,10 +670,8 @@ main(int argc, char *argv[])
 		goto fail;
 	}
 
-	if (strcmp(o.o_cmd, "init") == 0)
-		ret = cmd_init(h, &o);
-	else
-		ret = cmd_show(h, &o);
+	ret = c->c_fn(h, &o);
+	fflush(stdout);
  fail:
 	hsm_close(h);
 	OPENSSL_cleanse(pin, sizeof(pin));
