@@ -1,0 +1,130 @@
+/*
+ * store_local.h - private to firmware/store: the connection pool, the
+ * prepared statement table and the helpers shared by the files of the
+ * module.  Nothing outside this folder includes it.
+ */
+#ifndef STORE_LOCAL_H
+#define STORE_LOCAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/*
+ * The prepared statements.  Each connection prepares one on first use
+ * (SQLITE_PREPARE_PERSISTENT) and keeps it until store_close.  The SQL text
+ * of each is in store_sql[] in store.c, in this order.
+ */
+enum store_stmt {
+	ST_BEGIN_READ,
+	ST_BEGIN_WRITE,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_USER_ADD,
+	ST_USER_GET,
+	ST_USER_REVOKE,
+	ST_USER_REMOVE,
+	ST_USER_LIST,
+	ST_ID_ADD,
+	ST_ID_GET,
+	ST_ID_REMOVE,
+	ST_BIND_COUNT,
+	ST_BIND_ADD,
+	ST_BIND_REMOVE,
+	ST_BIND_CHECK,
+	ST_BIND_LIST,
+	ST_KEY_MAX,
+	ST_KEY_ADD,
+	ST_KEY_CURRENT,
+	ST_KEY_LABEL,
+	ST_REV_ADD,
+	ST_REV_REMOVE,
+	ST_REV_CHECK,
+	ST_CERT_COUNT,
+	ST_CERT_PUT,
+	ST_CERT_REMOVE,
+	ST_CERT_GET,
+	ST_CERT_ALL,
+	ST_CACHE_GET,
+	ST_CACHE_BUMP,
+	ST_AUDIT_ADD,
+	ST_AUDIT_READ,
+	ST__COUNT
+};
+
+/* One SQLite connection and its statements; used by one thread at a time. */
+struct store_conn {
+	sqlite3		*cn_db;
+	sqlite3_stmt	*cn_stmt[ST__COUNT];
+	bool		 cn_busy;	/* lent to a caller */
+};
+
+struct store {
+	pthread_mutex_t	 st_lock;	/* guards st_conn[].cn_busy */
+	pthread_cond_t	 st_free;	/* a connection came back */
+	pthread_mutex_t	 st_write;	/* one writer at a time */
+	unsigned	 st_nconn;
+	unsigned	 st_busy_ms;
+	struct store_conn st_conn[STORE_CONNS_MAX];
+	char		 st_path[BOARD_PATH_MAX];
+};
+
+/* A migration: the SQL that takes the schema from version - 1 to version. */
+struct store_migration {
+	unsigned	 mg_version;
+	const char	*mg_name;
+	const char	*mg_sql;
+};
+
+/* store.c */
+
+/* Borrow a free connection (waits for one); give it back. */
+struct store_conn *store_conn_get(struct store *st);
+void		 store_conn_put(struct store *st, struct store_conn *cn);
+/* The prepared statement id on cn (prepared on first use), or NULL. */
+sqlite3_stmt	*store_stmt(struct store_conn *cn, enum store_stmt id);
+/* Reset a statement and clear its bindings after use; NULL is a no-op. */
+void		 store_stmt_done(sqlite3_stmt *s);
+/* An SQLite result code as an enum store_status. */
+int		 store_status_of(int rc);
+/* 0 for SQLITE_DONE; a write statement's other results as a status. */
+int		 store_done(int rc);
+/*
+ * Write transaction: take the write mutex and a connection, BEGIN
+ * IMMEDIATE.  store_write_end commits when status is 0 (else rolls back),
+ * releases both and returns the final status.
+ */
+int		 store_write_begin(struct store *st, struct store_conn **cn);
+int		 store_write_end(struct store *st, struct store_conn *cn,
+		    int status);
+/* Read transaction (one snapshot for several statements). */
+int		 store_read_begin(struct store *st, struct store_conn **cn);
+void		 store_read_end(struct store *st, struct store_conn *cn);
+/* Step a statement without parameters once (BEGIN, COMMIT, ...). */
+int		 store_exec1(struct store_conn *cn, enum store_stmt id);
+/* s is non-NULL, at most max bytes, no control characters, non-empty
+   unless empty_ok. */
+bool		 store_text_ok(const char *s, size_t max, bool empty_ok);
+/* Copy a column's text into dst (size bytes, NUL terminated; "" if NULL). */
+void		 store_copy(char *dst, size_t size, const unsigned char *src);
+/* Bind v (NULL as "") to parameter col; the caller keeps v alive. */
+int		 store_bind_text(sqlite3_stmt *s, int col, const char *v);
+
+/* schema.c */
+
+/* The migrations, in version order; STORE_SCHEMA_VERSION is the last. */
+extern const struct store_migration	store_migrations[];
+extern const size_t			store_migration_count;
+/*
+ * Apply the migrations above the database's version up to want, in one
+ * transaction.  STORE_ERR_VERSION if the database is newer than this
+ * firmware (nothing is changed).
+ */
+int		 store_migrate(sqlite3 *db, unsigned want);
+/* The database's schema version (0 for a new database). */
+int		 store_version_get(sqlite3 *db, unsigned *version);
+
+#endif /* STORE_LOCAL_H */
