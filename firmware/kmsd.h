@@ -12,6 +12,8 @@
 #include "crypto.h"
 #include "hsm.h"
 
+struct ssl_ctx_st;
+
 struct kmsd {
 	const struct kms_conf	*conf;
 	struct hsm		*hsm;
@@ -20,6 +22,7 @@ struct kmsd {
 	hsm_key_id		 key_sign;	/* KMS ECDSA signing key */
 	uint8_t			 pub_enc_key[SAKKE_POINT_LEN];	/* Z_S */
 	uint8_t			 pub_auth_key[ECCSI_POINT_LEN];	/* KPAK */
+	struct ssl_ctx_st	*tls;		/* HTTPS, or NULL */
 };
 
 #endif /* KMSD_H */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "board.h"
 #include "conf.h"
@@ -106,6 +107,31 @@ compute_kpak(const uint8_t *secret, size_t len, void *arg)
 	return eccsi_kpak(secret, arg) == CRYPTO_OK ? 0 : -1;
 }
 
+/* HTTPS: the chain from [tls] cert, the key in the token (engine). */
+static void
+tls_boot(struct kmsd *k, const struct kms_conf *conf)
+{
+	struct evp_pkey_st	*pk;
+	enum hsm_status		 st;
+	hsm_key_id		 id;
+	int			 rc;
+
+	if ((st = hsm_key_find(k->hsm, HSM_KC_TLS, conf->tls_key_label,
+	    &id)) != HSM_OK)
+		fatalx("boot: TLS key '%s': %s (kms-provision tls-key)",
+		    conf->tls_key_label, hsm_strerror(st));
+	if ((st = hsm_tls_pkey(k->hsm, id, &pk)) != HSM_OK)
+		fatalx("boot: TLS key '%s': %s", conf->tls_key_label,
+		    hsm_strerror(st));
+	rc = net_tls_ctx_new(conf->tls_cert, pk, &k->tls);
+	EVP_PKEY_free(pk);	/* the context keeps its own reference */
+	if (rc != 0)
+		fatalx("boot: TLS with %s and key '%s' failed",
+		    conf->tls_cert, conf->tls_key_label);
+	log_info("boot: HTTPS with %s, key '%s' in the HSM", conf->tls_cert,
+	    conf->tls_key_label);
+}
+
 /* Log in, find the appliance's keys and compute the public keys. */
 static void
 hsm_boot(struct kmsd *k, const struct kms_conf *conf)
@@ -134,6 +160,8 @@ hsm_boot(struct kmsd *k, const struct kms_conf *conf)
 		fatalx("boot: token '%s' is not provisioned (%s); run "
 		    "kms-provision init", conf->hsm_token, hsm_strerror(st));
 
+	if (conf->tls_cert[0] != '\0')
+		tls_boot(k, conf);
 	if ((st = hsm_master_use(k->hsm, k->key_sakke, compute_zs,
 	    k->pub_enc_key)) != HSM_OK)
 		fatalx("boot: SAKKE public key: %s", hsm_strerror(st));
@@ -252,6 +280,7 @@ main(int argc, char *argv[])
 	nc.route_count = mcx_route_count;
 	nc.error_body = mcx_error_body;
 	nc.arg = &k;
+	nc.tls = k.tls;
 	if ((rc = net_start(&nc)) != 0)
 		fatalx("boot: network: %s", strerror(-rc));
 	write_port_file(bc.data_dir, nc.nic.host_port);
@@ -262,6 +291,7 @@ main(int argc, char *argv[])
 		log_info("boot: SIGHUP ignored (no reload yet)");
 	log_info("shutdown: signal %d", sig);
 	net_stop();
+	net_tls_ctx_free(k.tls);
 	hsm_close(k.hsm);
 	log_info("shutdown: done");
 	return 0;

@@ -241,6 +241,7 @@ hsm_open(const struct hsm_conf *conf, struct hsm **out)
 	pthread_mutex_init(&h->h_mtx, NULL);
 	pthread_cond_init(&h->h_cond, NULL);
 	pthread_mutex_init(&h->h_prov_mtx, NULL);
+	pthread_mutex_init(&h->h_engine_mtx, NULL);
 	pthread_rwlock_init(&h->h_keys_lock, NULL);
 	h->h_nkeys = 1;		/* [0] is HSM_KEY_NONE */
 	h->h_capkeys = HSM_KEYS_GROW;
@@ -249,6 +250,18 @@ hsm_open(const struct hsm_conf *conf, struct hsm **out)
 		goto fail;
 	}
 	strncpy(h->h_token, conf->token, HSM_TOKEN_LABEL_LEN);
+	if (strlen(conf->module) >= sizeof(h->h_module)) {
+		status = HSM_ERR_ARGS;
+		goto fail;
+	}
+	memcpy(h->h_module, conf->module, strlen(conf->module) + 1);
+	/* OpenSSL's secure heap: locked and excluded from core dumps. */
+	if ((h->h_pin = OPENSSL_secure_malloc(pinlen + 1)) == NULL) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	memcpy(h->h_pin, conf->pin, pinlen + 1);
+	h->h_pinlen = pinlen;
 
 	if ((h->h_dl = dlopen(conf->module, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		log_warnx("%s: cannot load module %s", __func__, conf->module);
@@ -327,6 +340,9 @@ hsm_free(struct hsm *h)
 
 	if (h == NULL)
 		return;
+	hsm_engine_free(h);
+	if (h->h_pin != NULL)
+		OPENSSL_secure_clear_free(h->h_pin, h->h_pinlen + 1);
 	if (h->h_p11 != NULL) {
 		if (h->h_nsess > 0)
 			(void)h->h_p11->C_Logout(h->h_sess[0]);
@@ -343,6 +359,7 @@ hsm_free(struct hsm *h)
 	}
 	free(h->h_index);
 	pthread_rwlock_destroy(&h->h_keys_lock);
+	pthread_mutex_destroy(&h->h_engine_mtx);
 	pthread_mutex_destroy(&h->h_prov_mtx);
 	pthread_cond_destroy(&h->h_cond);
 	pthread_mutex_destroy(&h->h_mtx);

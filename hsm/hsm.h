@@ -232,6 +232,15 @@ enum hsm_status	 hsm_sign_digest(struct hsm *h, hsm_key_id id,
  */
 enum hsm_status	 hsm_tls_key_create(struct hsm *h, const char *label,
 		    hsm_key_id *out);
+/*
+ * The private key of TLS key id as an OpenSSL EVP_PKEY, through the pkcs11
+ * engine: every private-key operation runs in the token and the key never
+ * leaves it.  The caller frees it with EVP_PKEY_free; it is valid until
+ * hsm_close.
+ */
+struct evp_pkey_st;
+enum hsm_status	 hsm_tls_pkey(struct hsm *h, hsm_key_id id,
+		    struct evp_pkey_st **out);
 enum hsm_status	 hsm_backup_key_create(struct hsm *h, const char *label,
 		    hsm_key_id *out);
 

@@ -105,8 +105,16 @@ struct hsm_key {
  */
 #define HSM_INDEX_MIN		128
 
+#define HSM_MODULE_PATH_MAX	512	/* longest module path */
+
 struct hsm {
 	void			*h_dl;
+	char			 h_module[HSM_MODULE_PATH_MAX];
+	char			*h_pin;		/* in locked memory: the engine
+						   and re-login need it */
+	size_t			 h_pinlen;
+	void			*h_engine;	/* pkcs11 ENGINE, or NULL */
+	pthread_mutex_t		 h_engine_mtx;
 	CK_FUNCTION_LIST_PTR	 h_p11;
 	CK_SLOT_ID		 h_slot;
 	bool			 h_initialized;	/* we initialised */
@@ -148,6 +156,9 @@ struct hsm_session {
 
 /* hsm.c */
 enum hsm_status	 hsm_ckr(CK_RV rv, bool authenticating);
+
+/* hsm_pkey.c: release the engine (before C_Finalize). */
+void		 hsm_engine_free(struct hsm *h);
 void		 hsm_session_get(struct hsm *h, struct hsm_session *s);
 void		 hsm_session_put(struct hsm *h, struct hsm_session *s,
 		    CK_RV rv);

@@ -46,6 +46,8 @@ enum conf_key {
 	K_READ_TIMEOUT,
 	K_IDLE_TIMEOUT,
 	K_LOG_LEVEL,
+	K_TLS_CERT,
+	K_TLS_KEY,
 	K__COUNT
 };
 
@@ -144,11 +146,16 @@ static const struct conf_keydef conf_keys[K__COUNT] = {
 	    F(idle_timeout_ms), CONF_TIMEOUT_MIN, CONF_TIMEOUT_MAX },
 	{ K_LOG_LEVEL, "log", "level", set_level,
 	    F(log_level), 0, 0 },
+	{ K_TLS_CERT, "tls", "cert", set_path,
+	    F(tls_cert), 0, 0 },
+	{ K_TLS_KEY, "tls", "key_label", set_text,
+	    F(tls_key_label), 1, 0 },
 };
 
 #undef F
 
-static const char *const conf_sections[] = { "kms", "hsm", "net", "log" };
+static const char *const conf_sections[] = { "kms", "hsm", "net", "log",
+    "tls" };
 
 /* The characters of a URI (RFC 3986, printable ASCII less the excluded). */
 static int
@@ -770,6 +777,8 @@ conf_defaults(struct kms_conf *conf)
 	conf->body_max = CONF_DEF_BODY_MAX;
 	conf->read_timeout_ms = CONF_DEF_READ_TIMEOUT;
 	conf->idle_timeout_ms = CONF_DEF_IDLE_TIMEOUT;
+	snprintf(conf->tls_key_label, sizeof(conf->tls_key_label), "%s",
+	    CONF_DEF_TLS_KEY);
 	snprintf(conf->log_level, sizeof(conf->log_level), "%s",
 	    CONF_DEF_LOG_LEVEL);
 }

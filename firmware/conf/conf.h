@@ -43,6 +43,7 @@
 #define CONF_DEF_BODY_MAX	65536
 #define CONF_DEF_READ_TIMEOUT	10000	/* as NET_READ_TIMEOUT_MS */
 #define CONF_DEF_IDLE_TIMEOUT	30000	/* as NET_IDLE_TIMEOUT_MS */
+#define CONF_DEF_TLS_KEY	"kms.tls"	/* label of the TLS key pair */
 #define CONF_DEF_LOG_LEVEL	"info"
 
 struct kms_conf {
@@ -75,6 +76,10 @@ struct kms_conf {
 	size_t		 body_max;	/* body_max: request body bytes */
 	unsigned	 read_timeout_ms; /* read_timeout: one request, ms */
 	unsigned	 idle_timeout_ms; /* idle_timeout: keep-alive, ms */
+
+	/* [tls]: HTTPS when cert is set (the key stays in the HSM) */
+	char		 tls_cert[CONF_STR_MAX];	/* cert: PEM chain */
+	char		 tls_key_label[CONF_STR_MAX];	/* key_label */
 
 	/* [log] */
 	char		 log_level[16];	/* level: err|warn|info|debug */

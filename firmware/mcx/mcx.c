@@ -108,17 +108,19 @@ base_url(const struct kms_conf *conf, const struct http_request *req,
     char *out, size_t out_size)
 {
 	const char	*host = NULL;
+	const char	*scheme = conf->tls_cert[0] != '\0' ?
+	    MCX_SCHEME_HTTPS : MCX_SCHEME_HTTP;
 	size_t		 len;
 	int		 n;
 
 	if (req != NULL)
 		host = http_header_get(req, "Host");
 	if (is_host(host))
-		n = snprintf(out, out_size, MCX_SCHEME "%s", host);
+		n = snprintf(out, out_size, "%s%s", scheme, host);
 	else if (strstr(conf->kms_uri, "://") != NULL)
 		n = snprintf(out, out_size, "%s", conf->kms_uri);
 	else
-		n = snprintf(out, out_size, MCX_SCHEME "%s", conf->kms_uri);
+		n = snprintf(out, out_size, "%s%s", scheme, conf->kms_uri);
 	if (n < 0 || (size_t)n >= out_size)
 		return -1;
 	len = (size_t)n;
@@ -161,7 +163,7 @@ append_path(char *out, size_t out_size, size_t len, const char *path)
 }
 
 /*
- * ClientReqUrl: the URL the client posted to, MCX_SCHEME + Host + path
+ * ClientReqUrl: the URL the client posted to, scheme + Host + path
  * (docs/api.md).  Without a request (error answers of net/), or when the
  * request's URL does not fit, the resource tree root is used instead.
  */

@@ -35,8 +35,9 @@
  */
 #define MCX_ANON_USER_URI	"sip:anonymous@anonymous.invalid"
 
-/* Scheme used in ClientReqUrl: the server speaks plain HTTP for now. */
-#define MCX_SCHEME		"http://"
+/* Scheme used in ClientReqUrl: https:// when [tls] cert is set. */
+#define MCX_SCHEME_HTTP		"http://"
+#define MCX_SCHEME_HTTPS	"https://"
 
 /* Limits. */
 #define MCX_HOST_MAX		255	/* Host header used in ClientReqUrl */

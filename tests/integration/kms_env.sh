@@ -3,7 +3,8 @@
 # kms_up   makes a temp dir with a SoftHSMv2 token, provisions it with
 #          kms-provision, writes kmsd.conf, starts kmsd on slirp with host
 #          port 0 and waits until it serves; sets KMS_URL, KMS_DIR,
-#          KMS_DATA, KMS_PID.
+#          KMS_DATA, KMS_PID.  With KMS_TLS set, it also provisions the TLS
+#          key and certificates and serves HTTPS; KMS_CA is the CA to trust.
 # kms_down stops kmsd (SIGTERM), checks it exited 0, removes the temp dir.
 # Needs BUILD (the build directory) and SRC (the source tree) set.
 set -u
@@ -31,6 +32,15 @@ kms_up() {
 	    --token "$KMS_TOKEN" --pin-file "$KMS_DIR/pin" init \
 	    > "$KMS_DIR/provision.out" 2>&1 || {
 		cat "$KMS_DIR/provision.out" >&2; kms_fail "kms-provision init"; }
+	if [ -n "${KMS_TLS:-}" ]; then
+		mkdir -p "$KMS_DIR/tls"
+		"$PROVISION" --module /usr/lib/softhsm/libsofthsm2.so \
+		    --token "$KMS_TOKEN" --pin-file "$KMS_DIR/pin" tls-key \
+		    --out "$KMS_DIR/tls" >> "$KMS_DIR/provision.out" 2>&1 || {
+			cat "$KMS_DIR/provision.out" >&2
+			kms_fail "kms-provision tls-key"; }
+		KMS_NET_EXTRA="${KMS_NET_EXTRA:-}"$'\n[tls]\ncert = '"$KMS_DIR/tls/tls.pem"
+	fi
 	cat > "$KMS_DIR/kmsd.conf" <<CONF
 [kms]
 kms_uri = $KMS_URI
@@ -66,7 +76,12 @@ CONF
 		sleep 0.05
 	done
 	[ -s "$KMS_DATA/kmsd.port" ] || kms_fail "kmsd did not start"
-	KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+	if [ -n "${KMS_TLS:-}" ]; then
+		KMS_URL=https://localhost:$(cat "$KMS_DATA/kmsd.port")
+		KMS_CA=$KMS_DIR/tls/ca.pem
+	else
+		KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+	fi
 }
 
 kms_down() {

@@ -50,6 +50,7 @@ struct opts {
 	const char	*o_token;
 	const char	*o_expect_uri;
 	const char	*o_body_file;
+	const char	*o_cacert;	/* HTTPS: trust only this CA */
 	const char	*o_headers[KC_MAX_HEADERS];
 	size_t		 o_nheaders;
 	long		 o_count;
@@ -100,7 +101,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: %s --url URL [--xsd PATH] [--save DIR] [--count N]\n"
 	    "\t[--keepalive | --new-conn] [--token BEARER]\n"
-	    "\t[--expect-kms-uri URI] [--timeout SEC] [-q] init\n"
+	    "\t[--expect-kms-uri URI] [--timeout SEC] [--cacert CA.pem] [-q] init\n"
 	    "       %s --url URL [options] raw METHOD PATH [--body FILE]\n"
 	    "\t[--header 'H: v'] [--expect-status N] [--expect-kms-error]\n",
 	    progname, progname);
@@ -275,6 +276,14 @@ easy_new(const struct opts *o, const char *url, struct curl_slist *hdrs,
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, b) != CURLE_OK) {
+		curl_easy_cleanup(c);
+		return NULL;
+	}
+	if (o->o_cacert != NULL &&
+	    (curl_easy_setopt(c, CURLOPT_CAINFO, o->o_cacert) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK)) {
 		curl_easy_cleanup(c);
 		return NULL;
 	}
@@ -548,7 +557,7 @@ main(int argc, char *argv[])
 	enum {
 		OPT_XSD = 256, OPT_SAVE, OPT_COUNT, OPT_KEEPALIVE,
 		OPT_NEWCONN, OPT_TOKEN, OPT_EXPECT_URI, OPT_BODY, OPT_HEADER,
-		OPT_EXPECT_STATUS, OPT_EXPECT_ERROR, OPT_TIMEOUT
+		OPT_EXPECT_STATUS, OPT_EXPECT_ERROR, OPT_TIMEOUT, OPT_CACERT
 	};
 	static const struct option longopts[] = {
 		{ "url",		required_argument, NULL, 'u' },
@@ -566,6 +575,7 @@ main(int argc, char *argv[])
 		    OPT_EXPECT_STATUS },
 		{ "expect-kms-error",	no_argument, NULL, OPT_EXPECT_ERROR },
 		{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+		{ "cacert",		required_argument, NULL, OPT_CACERT },
 		{ "quiet",		no_argument, NULL, 'q' },
 		{ "help",		no_argument, NULL, 'h' },
 		{ NULL,			0, NULL, 0 }
@@ -629,6 +639,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_TIMEOUT:
 			o.o_timeout = num_arg("--timeout", optarg, 1, 3600);
+			break;
+		case OPT_CACERT:
+			o.o_cacert = optarg;
 			break;
 		case 'q':
 			o.o_quiet = true;

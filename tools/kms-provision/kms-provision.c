@@ -14,7 +14,11 @@
  *	masters		the sealed SAKKE and ECCSI master secrets under the
  *			existing KEK; prints PubEncKey and PubAuthKey.
  *	sign-key	the KMS signing key pair (kms.sign); prints KmsSignKey.
- *	tls-key		reserved for the TLS key and its certificate.
+ *	tls-key --out DIR [--cn NAME] [--san LIST] [--days N]
+ *			the TLS key pair (kms.tls) and a TLS CA key pair
+ *			(kms.tls-ca) in the token, made if missing, and the
+ *			certificates signed in the token: DIR/ca.pem for
+ *			clients, DIR/tls.pem (server + CA) for kmsd.
  *	user-keys USER	a bootstrap TrK tk.<n>.USER and an InK ik.<n>.USER
  *			wrapped under it (n = 1 + the user's newest
  *			generation); prints both key names and the wrapped
@@ -62,6 +66,7 @@
 #include "board.h"
 #include "crypto.h"
 #include "hsm.h"
+#include "prov_local.h"
 
 #define PIN_FILE_MAX	(HSM_PIN_MAX + 2)	/* PIN, CR, LF */
 
@@ -76,6 +81,7 @@ struct opts {
 	const char	*o_user;
 	int		 o_force;
 	int		 o_yes;
+	struct tls_opts	 o_tls;
 };
 
 static void	 usage(void) __attribute__((noreturn));
@@ -100,6 +106,7 @@ static int	 cmd_sign_key(struct hsm *h, const struct opts *o);
 static int	 cmd_user_keys(struct hsm *h, const struct opts *o);
 static int	 cmd_bootstrap_export(struct hsm *h, const struct opts *o);
 static int	 cmd_destroy(struct hsm *h, const struct opts *o);
+static int	 cmd_tls_key(struct hsm *h, const struct opts *o);
 
 /* The command table: name, whether it takes USER, handler. */
 static const struct cmd {
@@ -113,7 +120,7 @@ static const struct cmd {
 	{ "kek",		0, cmd_kek },
 	{ "masters",		0, cmd_masters },
 	{ "sign-key",		0, cmd_sign_key },
-	{ "tls-key",		0, NULL },	/* reserved: TLS key and cert */
+	{ "tls-key",		0, cmd_tls_key },
 	{ "user-keys",		1, cmd_user_keys },
 	{ "bootstrap-export",	1, cmd_bootstrap_export },
 	{ "destroy",		0, cmd_destroy },
@@ -125,7 +132,8 @@ usage(void)
 	fprintf(stderr, "usage: kms-provision --module PATH --token LABEL\n"
 	    "           (--pin-file FILE | --pin-env VAR) [--force] [--yes]\n"
 	    "           init | show | list | kek | masters | sign-key |\n"
-	    "           user-keys USER | bootstrap-export USER | destroy\n");
+	    "           user-keys USER | bootstrap-export USER | destroy |\n"
+	    "           tls-key --out DIR [--cn NAME] [--san LIST] [--days N]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -585,6 +593,16 @@ cmd_destroy(struct hsm *h, const struct opts *o)
 	return EXIT_DONE;
 }
 
+static int
+cmd_tls_key(struct hsm *h, const struct opts *o)
+{
+	if (o->o_tls.t_out == NULL) {
+		fprintf(stderr, "kms-provision: tls-key needs --out DIR\n");
+		return EXIT_FAIL;
+	}
+	return prov_tls_key(h, &o->o_tls) == 0 ? EXIT_DONE : EXIT_FAIL;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -596,6 +614,10 @@ main(int argc, char *argv[])
 		{ "force",	no_argument,		NULL, 'f' },
 		{ "yes",	no_argument,		NULL, 'y' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "out",	required_argument,	NULL, 'O' },
+		{ "cn",		required_argument,	NULL, 'C' },
+		{ "san",	required_argument,	NULL, 'S' },
+		{ "days",	required_argument,	NULL, 'D' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct opts	 o;
@@ -609,6 +631,10 @@ main(int argc, char *argv[])
 	int		 ch, ret = EXIT_FAIL;
 
 	memset(&o, 0, sizeof(o));
+	o.o_tls.t_cn = "localhost";
+	o.o_tls.t_sans = "DNS:localhost,IP:127.0.0.1";
+	o.o_tls.t_ca_name = "KMS appliance TLS CA";
+	o.o_tls.t_days = 825;
 	while ((ch = getopt_long(argc, argv, "m:t:p:e:fyh", longopts, NULL))
 	    != -1) {
 		switch (ch) {
@@ -629,6 +655,20 @@ main(int argc, char *argv[])
 			break;
 		case 'y':
 			o.o_yes = 1;
+			break;
+		case 'O':
+			o.o_tls.t_out = optarg;
+			break;
+		case 'C':
+			o.o_tls.t_cn = optarg;
+			break;
+		case 'S':
+			o.o_tls.t_sans = optarg;
+			break;
+		case 'D':
+			o.o_tls.t_days = (int)strtol(optarg, NULL, 10);
+			if (o.o_tls.t_days < 1 || o.o_tls.t_days > 3650)
+				usage();
 			break;
 		default:
 			usage();
