@@ -6,6 +6,8 @@
 #ifndef KMSD_H
 #define KMSD_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -23,6 +25,7 @@ struct kmsd {
 	uint8_t			 pub_enc_key[SAKKE_POINT_LEN];	/* Z_S */
 	uint8_t			 pub_auth_key[ECCSI_POINT_LEN];	/* KPAK */
 	struct ssl_ctx_st	*tls;		/* HTTPS, or NULL */
+	_Atomic bool		 hsm_up;	/* the token answers; else 503 */
 };
 
 #endif /* KMSD_H */

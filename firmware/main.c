@@ -31,6 +31,7 @@
 
 #define KMSD_PORT_FILE	"kmsd.port"	/* in the data dir: the bound port */
 #define KMSD_GUEST_PORT	80		/* the appliance's HTTP port */
+#define KMSD_HEALTH_MS	1000		/* how often the HSM is asked */
 
 static void
 usage(void)
@@ -188,6 +189,54 @@ write_port_file(const char *dir, uint16_t port)
 	fclose(f);
 }
 
+/* The net/ gate: serve only while the HSM answers. */
+static bool
+kmsd_ready(void *arg)
+{
+	struct kmsd	*k = arg;
+
+	return atomic_load(&k->hsm_up);
+}
+
+/*
+ * The health loop: ask the HSM every KMSD_HEALTH_MS; when it stops
+ * answering, close the gate (requests get 503 + Retry-After) and try to
+ * recover (sessions, login, key handles) until it answers again.
+ */
+static _Atomic bool	 health_stop;
+
+static void *
+health_main(void *arg)
+{
+	struct kmsd	*k = arg;
+	enum hsm_status	 st;
+	bool		 up;
+	unsigned	 ms;
+
+	while (!atomic_load(&health_stop)) {
+		for (ms = 0; ms < KMSD_HEALTH_MS &&
+		    !atomic_load(&health_stop); ms += 100)
+			usleep(100 * 1000);
+		if (atomic_load(&health_stop))
+			break;
+		up = atomic_load(&k->hsm_up);
+		st = hsm_health(k->hsm);
+		if (st != HSM_OK)
+			st = hsm_recover(k->hsm);
+		if (up && st != HSM_OK) {
+			atomic_store(&k->hsm_up, false);
+			log_err("hsm: token '%s' unavailable (%s): answering "
+			    "503 until it is back", k->conf->hsm_token,
+			    hsm_strerror(st));
+		} else if (!up && st == HSM_OK) {
+			atomic_store(&k->hsm_up, true);
+			log_info("hsm: token '%s' is back: serving",
+			    k->conf->hsm_token);
+		}
+	}
+	return NULL;
+}
+
 static enum log_level
 level_of(const char *s)
 {
@@ -210,6 +259,7 @@ main(int argc, char *argv[])
 	const char		*cfg_path = NULL;
 	char			 err[CONF_ERR_MAX];
 	sigset_t		 sigs;
+	pthread_t		 health;
 	long			 port = -1;
 	int			 ch, rc, sig;
 
@@ -281,8 +331,12 @@ main(int argc, char *argv[])
 	nc.error_body = mcx_error_body;
 	nc.arg = &k;
 	nc.tls = k.tls;
+	nc.ready = kmsd_ready;
+	atomic_store(&k.hsm_up, true);
 	if ((rc = net_start(&nc)) != 0)
 		fatalx("boot: network: %s", strerror(-rc));
+	if ((rc = pthread_create(&health, NULL, health_main, &k)) != 0)
+		fatalx("boot: health loop: %s", strerror(rc));
 	write_port_file(bc.data_dir, nc.nic.host_port);
 	log_info("boot: serving the KMS interface on 127.0.0.1:%u",
 	    (unsigned)nc.nic.host_port);
@@ -290,6 +344,8 @@ main(int argc, char *argv[])
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
 		log_info("boot: SIGHUP ignored (no reload yet)");
 	log_info("shutdown: signal %d", sig);
+	atomic_store(&health_stop, true);
+	pthread_join(health, NULL);
 	net_stop();
 	net_tls_ctx_free(k.tls);
 	hsm_close(k.hsm);

@@ -360,6 +360,16 @@ enum hsm_status	 hsm_gcm_seal(struct hsm *h, hsm_key_id trk,
 		    size_t *wcek_len);
 
 /*
+ * Losing the token.  hsm_health: HSM_OK while the token is present and the
+ * login holds, else HSM_ERR_DEVICE (two cheap calls; kmsd asks every
+ * second).  hsm_recover: reopen closed sessions, log in again with the PIN
+ * kept in locked memory, and check the cached key handles; HSM_OK when the
+ * appliance can serve again.  Both are safe while other calls run.
+ */
+enum hsm_status	 hsm_health(struct hsm *h);
+enum hsm_status	 hsm_recover(struct hsm *h);
+
+/*
  * Locked memory for secrets held outside the token (mlock'd, excluded
  * from core dumps, wiped on free).  Returns NULL when the arena is full.
  */

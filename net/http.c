@@ -405,6 +405,10 @@ dispatch(struct conn *c, struct http_response *res)
 	req.body_len = c->c_body.b_len;
 	memcpy(req.peer, c->c_peer, sizeof(req.peer));
 
+	if (srv.conf.ready != NULL && !srv.conf.ready(srv.conf.arg)) {
+		error_response(res, 503);
+		return;
+	}
 	c->c_allow[0] = '\0';
 	for (i = 0; i < srv.conf.route_count; i++) {
 		r = &srv.conf.routes[i];

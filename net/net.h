@@ -123,6 +123,13 @@ struct net_conf {
 	void			(*error_body)(int status,
 				    struct http_response *res, void *arg);
 	void			*arg;		/* passed to every handler */
+	/*
+	 * The appliance gate: when given and it returns false, every request
+	 * is answered 503 with Retry-After (through error_body) instead of
+	 * being routed, e.g. while the HSM is unavailable.  Called on worker
+	 * threads; must be cheap.
+	 */
+	bool			(*ready)(void *arg);
 };
 
 /* Counters for status and tests; read with net_stats(). */

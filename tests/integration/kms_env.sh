@@ -53,7 +53,7 @@ user_key_offset = 0
 domains = example.org example.net
 
 [hsm]
-module = /usr/lib/softhsm/libsofthsm2.so
+module = ${KMS_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 token = $KMS_TOKEN
 pin_file = $KMS_DIR/pin
 

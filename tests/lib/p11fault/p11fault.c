@@ -11,6 +11,10 @@
  *                                           (counted from when the file
  *                                           changed), once
  *                      "down [CKR]"         fail every wrapped call
+ *                      "logout"             log the application out of
+ *                                           the token once (on the next
+ *                                           C_GetSessionInfo), as a
+ *                                           token that lost its login
  *                    CKR is "removed" (CKR_DEVICE_REMOVED, default),
  *                    "session" (CKR_SESSION_HANDLE_INVALID), "error"
  *                    (CKR_DEVICE_ERROR) or "general" (CKR_GENERAL_ERROR).
@@ -39,6 +43,7 @@ static struct timespec	 ctl_mtime;
 static unsigned long	 calls;
 static unsigned long	 fail_at;	/* 0 = none */
 static int		 down;
+static int		 logout_pending;
 static CK_RV		 fail_rv = CKR_DEVICE_REMOVED;
 
 static CK_RV
@@ -72,6 +77,7 @@ ctl_reload(void)
 	calls = 0;
 	fail_at = 0;
 	down = 0;
+	logout_pending = 0;
 	if ((f = fopen(path, "r")) == NULL)
 		return;
 	if (fgets(line, sizeof(line), f) != NULL) {
@@ -82,7 +88,8 @@ ctl_reload(void)
 		    strcmp(word, "down") == 0) {
 			down = 1;
 			fail_rv = rv_of(code[0] ? code : NULL);
-		}
+		} else if (strcmp(word, "logout") == 0)
+			logout_pending = 1;
 	}
 	fclose(f);
 }
@@ -123,7 +130,22 @@ WRAP(C_GetTokenInfo, (CK_SLOT_ID s, CK_TOKEN_INFO *i), (s, i))
 WRAP(C_OpenSession, (CK_SLOT_ID s, CK_FLAGS f, void *a, CK_NOTIFY n,
     CK_SESSION_HANDLE *h), (s, f, a, n, h))
 WRAP(C_CloseSession, (CK_SESSION_HANDLE h), (h))
-WRAP(C_GetSessionInfo, (CK_SESSION_HANDLE h, CK_SESSION_INFO *i), (h, i))
+static CK_RV
+w_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO *i)
+{
+	CK_RV	 rv;
+	int	 lo;
+
+	if ((rv = fault()) != CKR_OK)
+		return rv;
+	pthread_mutex_lock(&mtx);
+	lo = logout_pending;
+	logout_pending = 0;
+	pthread_mutex_unlock(&mtx);
+	if (lo)
+		(void)real->C_Logout(h);
+	return real->C_GetSessionInfo(h, i);
+}
 WRAP(C_Login, (CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR *p,
     CK_ULONG l), (h, u, p, l))
 WRAP(C_CreateObject, (CK_SESSION_HANDLE h, CK_ATTRIBUTE *t, CK_ULONG c,
