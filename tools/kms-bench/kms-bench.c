@@ -24,6 +24,7 @@
 #include <openssl/ec.h>
 #include <openssl/rand.h>
 
+#include "bench_local.h"
 #include "crypto.h"
 
 /* Inputs shared by the entries, prepared once. */
@@ -395,6 +396,8 @@ main(int argc, char *argv[])
 {
 	long	 scale = 1;
 
+	if (argc >= 2 && strcmp(argv[1], "hsm") == 0)
+		return bench_hsm_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "crypto") == 0) {
 		if (argc == 4 && strcmp(argv[2], "-x") == 0)
 			scale = strtol(argv[3], NULL, 10);
@@ -403,6 +406,7 @@ main(int argc, char *argv[])
 		if (scale >= 1 && scale <= 1000)
 			return bench_crypto_run((int)scale);
 	}
-	fprintf(stderr, "usage: kms-bench crypto [-x SCALE]\n");
+	fprintf(stderr, "usage: kms-bench crypto [-x SCALE]\n"
+	    "       kms-bench hsm [-t SECONDS] [-m MODULE]\n");
 	return 2;
 }

@@ -1,17 +1,17 @@
 /*
- * kms-bench-hsm - the "kms-bench hsm" figures: what hsm/ operations cost
+ * bench_hsm.c - the "kms-bench hsm" figures: what hsm/ operations cost
  * on a SoftHSMv2 token, one line each (operation, ms/op, ops/s), for keys
  * that are token objects and, where hsm/ offers it, the same key as a
  * session object (hsm_volatile_key_create).
  *
- * Usage: kms-bench-hsm [-t SECONDS] [-m MODULE]
+ * Usage: kms-bench hsm [-t SECONDS] [-m MODULE]
  *
  * The program makes a throwaway SoftHSMv2 token in a temporary directory
  * (softhsm2-util, its own softhsm2.conf), runs every line for SECONDS
  * (default 0.4; the whole run stays well under 30 s), prints, and removes
  * the directory.  It never touches an existing token.  MODULE defaults to
  * /usr/lib/softhsm/libsofthsm2.so.  Nothing is pinned: use
- * `taskset -c 1 kms-bench-hsm` for steadier single-core figures.
+ * `taskset -c 1 kms-bench hsm` for steadier single-core figures.
  *
  * Operations (all through hsm.h):
  *	hmac            hsm_hmac, HMAC-SHA256 with the TrK's twin
@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_local.h"
+#include "board.h"
 #include "hsm.h"
 
 #define DEFAULT_MODULE	"/usr/lib/softhsm/libsofthsm2.so"
@@ -204,8 +206,9 @@ run_create(struct fixture *fx, const void *arg)
 	return hsm_user_key_create(fx->h, HSM_KC_TRK, name, &id);
 }
 
+/* see bench_local.h */
 int
-main(int argc, char *argv[])
+bench_hsm_main(int argc, char *argv[])
 {
 	struct fixture		 fx;
 	struct hsm_conf		 hc;
@@ -216,6 +219,8 @@ main(int argc, char *argv[])
 	long			 n;
 	size_t			 i;
 	int			 ch, ret = 1, made = 0;
+
+	log_setlevel(LOG_LVL_WARN);	/* figures only, not key events */
 
 	while ((ch = getopt(argc, argv, "t:m:")) != -1) {
 		switch (ch) {
@@ -237,12 +242,12 @@ main(int argc, char *argv[])
 		tmp = "/tmp";
 	snprintf(dir, sizeof(dir), "%s/kms-bench-hsm-XXXXXX", tmp);
 	if (mkdtemp(dir) == NULL) {
-		perror("kms-bench-hsm: mkdtemp");
+		perror("kms-bench hsm: mkdtemp");
 		return 1;
 	}
 	made = 1;
 	if (make_token(dir) != 0) {
-		fprintf(stderr, "kms-bench-hsm: cannot make a SoftHSMv2 "
+		fprintf(stderr, "kms-bench hsm: cannot make a SoftHSMv2 "
 		    "token (is softhsm2-util installed?)\n");
 		goto done;
 	}
@@ -258,7 +263,7 @@ main(int argc, char *argv[])
 	    hsm_volatile_key_create(fx.h, HSM_KC_KMS_SIGN, &fx.sign_vol) !=
 	    HSM_OK ||
 	    hsm_random(fx.h, fx.data, sizeof(fx.data)) != HSM_OK) {
-		fprintf(stderr, "kms-bench-hsm: cannot set up the token\n");
+		fprintf(stderr, "kms-bench hsm: cannot set up the token\n");
 		goto done;
 	}
 
@@ -289,6 +294,6 @@ main(int argc, char *argv[])
 		nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	return ret;
  usage:
-	fprintf(stderr, "usage: kms-bench-hsm [-t SECONDS] [-m MODULE]\n");
+	fprintf(stderr, "usage: kms-bench hsm [-t SECONDS] [-m MODULE]\n");
 	return 2;
 }
