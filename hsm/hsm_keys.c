@@ -421,6 +421,65 @@ hsm_destroy_obj(struct hsm *h, CK_OBJECT_HANDLE obj)
 }
 
 /*
+ * The common start of creating a token key of class kc labelled label:
+ * check the arguments, fill k, take h_prov_mtx, make sure the label is
+ * free and draw k's CKA_ID.  On success h_prov_mtx is held and the caller
+ * generates the objects, then calls key_create_end; on error nothing is
+ * held.
+ */
+static enum hsm_status
+key_create_begin(struct hsm *h, enum hsm_key_class kc, const char *label,
+    hsm_key_id *out, struct hsm_key *k)
+{
+	enum hsm_status		 status;
+
+	if (out != NULL)
+		*out = HSM_KEY_NONE;
+	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK)
+		return HSM_ERR_ARGS;
+
+	memset(k, 0, sizeof(*k));
+	k->hk_class = kc;
+	memcpy(k->hk_label, label, strlen(label) + 1);
+
+	pthread_mutex_lock(&h->h_prov_mtx);
+	if ((status = hsm_label_is_free(h, label)) != HSM_OK ||
+	    (status = hsm_ckid_new(h, kc, k->hk_ckid)) != HSM_OK) {
+		pthread_mutex_unlock(&h->h_prov_mtx);
+		return status;
+	}
+	return HSM_OK;
+}
+
+/*
+ * The common end of key_create_begin: rv is what generating k->hk_obj
+ * (and k->hk_pub for a pair) answered, fn and call name the caller and the
+ * PKCS#11 call for the log.  Adds k to the table into *out, or destroys
+ * the objects made; releases h_prov_mtx.
+ */
+static enum hsm_status
+key_create_end(struct hsm *h, struct hsm_key *k, CK_RV rv, const char *fn,
+    const char *call, hsm_key_id *out)
+{
+	enum hsm_status		 status;
+
+	if (rv != CKR_OK) {
+		log_warnx("%s: %s: 0x%lx", fn, call, rv);
+		status = hsm_ckr(rv, false);
+	} else
+		status = hsm_key_add(h, k, out);
+	if (status == HSM_OK)
+		log_info("hsm: created key '%s' (%s)", k->hk_label,
+		    hsm_class_name(k->hk_class));
+	else {
+		hsm_destroy_obj(h, k->hk_obj);
+		hsm_destroy_obj(h, k->hk_pub);
+	}
+	pthread_mutex_unlock(&h->h_prov_mtx);
+	return status;
+}
+
+/*
  * An AES-256 token key of class kc (KEK: encrypt/decrypt for sealing;
  * BACKUP: wrap/unwrap), generated in the token, sensitive, never
  * extractable, not modifiable.
@@ -429,7 +488,7 @@ static enum hsm_status
 secret_key_create(struct hsm *h, enum hsm_key_class kc, const char *label,
     hsm_key_id *out)
 {
-	enum hsm_status		 status = HSM_ERR_GENERAL;
+	enum hsm_status		 status;
 	struct hsm_session	 s = { CK_INVALID_HANDLE, 0 };
 	struct hsm_key		 k;
 	CK_MECHANISM		 mech = { CKM_AES_KEY_GEN, NULL, 0 };
@@ -439,25 +498,11 @@ secret_key_create(struct hsm *h, enum hsm_key_class kc, const char *label,
 	CK_BBOOL		*crypt, *wrap;
 	CK_OBJECT_HANDLE	 obj = CK_INVALID_HANDLE;
 	CK_RV			 rv;
-	bool			 locked = false;
 
-	if (out != NULL)
-		*out = HSM_KEY_NONE;
-	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK)
-		return HSM_ERR_ARGS;
+	if ((status = key_create_begin(h, kc, label, out, &k)) != HSM_OK)
+		return status;
 	crypt = kc == HSM_KC_KEK ? &ck_true : &ck_false;
 	wrap = kc == HSM_KC_BACKUP ? &ck_true : &ck_false;
-
-	memset(&k, 0, sizeof(k));
-	k.hk_class = kc;
-	memcpy(k.hk_label, label, strlen(label) + 1);
-
-	pthread_mutex_lock(&h->h_prov_mtx);
-	locked = true;
-	if ((status = hsm_label_is_free(h, label)) != HSM_OK)
-		goto fail;
-	if ((status = hsm_ckid_new(h, kc, k.hk_ckid)) != HSM_OK)
-		goto fail;
 	{
 		CK_ATTRIBUTE t[] = {
 			{ CKA_CLASS, &cls, sizeof(cls) },
@@ -484,22 +529,8 @@ secret_key_create(struct hsm *h, enum hsm_key_class kc, const char *label,
 		    sizeof(t) / sizeof(t[0]), &obj);
 		hsm_session_put(h, &s, rv);
 	}
-	if (rv != CKR_OK) {
-		log_warnx("%s: C_GenerateKey: 0x%lx", __func__, rv);
-		status = hsm_ckr(rv, false);
-		goto fail;
-	}
 	k.hk_obj = obj;
-	if ((status = hsm_key_add(h, &k, out)) != HSM_OK)
-		goto fail;
-	log_info("hsm: created key '%s' (%s)", label, hsm_class_name(kc));
-	pthread_mutex_unlock(&h->h_prov_mtx);
-	return HSM_OK;
- fail:
-	hsm_destroy_obj(h, obj);
-	if (locked)
-		pthread_mutex_unlock(&h->h_prov_mtx);
-	return status;
+	return key_create_end(h, &k, rv, __func__, "C_GenerateKey", out);
 }
 
 /* see hsm.h */
@@ -524,33 +555,19 @@ static enum hsm_status
 keypair_create(struct hsm *h, enum hsm_key_class kc, const char *label,
     bool token, hsm_key_id *out)
 {
-	enum hsm_status		 status = HSM_ERR_GENERAL;
+	enum hsm_status		 status;
 	struct hsm_session	 s = { CK_INVALID_HANDLE, 0 };
 	struct hsm_key		 k;
 	CK_MECHANISM		 mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
 	CK_OBJECT_HANDLE	 pub = CK_INVALID_HANDLE;
 	CK_OBJECT_HANDLE	 priv = CK_INVALID_HANDLE;
 	CK_RV			 rv;
-	bool			 locked = false;
 	CK_BBOOL		*tok = token ? &ck_true : &ck_false;
 
-	if (out != NULL)
-		*out = HSM_KEY_NONE;
-	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK)
-		return HSM_ERR_ARGS;
-
-	memset(&k, 0, sizeof(k));
-	k.hk_class = kc;
-	memcpy(k.hk_label, label, strlen(label) + 1);
+	if ((status = key_create_begin(h, kc, label, out, &k)) != HSM_OK)
+		return status;
 	if (!token)
 		k.hk_flags |= HSM_KI_VOLATILE;
-
-	pthread_mutex_lock(&h->h_prov_mtx);
-	locked = true;
-	if ((status = hsm_label_is_free(h, label)) != HSM_OK)
-		goto fail;
-	if ((status = hsm_ckid_new(h, kc, k.hk_ckid)) != HSM_OK)
-		goto fail;
 	{
 		CK_ATTRIBUTE pt[] = {
 			{ CKA_TOKEN, tok, sizeof(*tok) },
@@ -585,24 +602,9 @@ keypair_create(struct hsm *h, enum hsm_key_class kc, const char *label,
 		    vt, sizeof(vt) / sizeof(vt[0]), &pub, &priv);
 		hsm_session_put(h, &s, rv);
 	}
-	if (rv != CKR_OK) {
-		log_warnx("%s: C_GenerateKeyPair: 0x%lx", __func__, rv);
-		status = hsm_ckr(rv, false);
-		goto fail;
-	}
 	k.hk_obj = priv;
 	k.hk_pub = pub;
-	if ((status = hsm_key_add(h, &k, out)) != HSM_OK)
-		goto fail;
-	log_info("hsm: created key '%s' (%s)", label, hsm_class_name(kc));
-	pthread_mutex_unlock(&h->h_prov_mtx);
-	return HSM_OK;
- fail:
-	hsm_destroy_obj(h, priv);
-	hsm_destroy_obj(h, pub);
-	if (locked)
-		pthread_mutex_unlock(&h->h_prov_mtx);
-	return status;
+	return key_create_end(h, &k, rv, __func__, "C_GenerateKeyPair", out);
 }
 
 /* see hsm.h */

@@ -183,6 +183,17 @@ enum hsm_status	 hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s,
 enum hsm_status	 hsm_label_is_free(struct hsm *h, const char *label);
 void		 hsm_destroy_obj(struct hsm *h, CK_OBJECT_HANDLE obj);
 
+/* hsm_sym.c */
+/*
+ * Generate an AES session key of len bytes on sess: private, sensitive,
+ * not on the token (gone when destroyed or when the session closes).
+ * With wrapping, a one-off key-wrapping key (wrap and unwrap only, never
+ * extractable); without, a content key (encrypt only, extractable so
+ * that it can be wrapped out).  The CK_RV of C_GenerateKey.
+ */
+CK_RV		 hsm_session_aes_key(struct hsm *h, CK_SESSION_HANDLE sess,
+		    CK_ULONG len, bool wrapping, CK_OBJECT_HANDLE *obj);
+
 /* hsm_user.c */
 bool		 hsm_is_user_class(enum hsm_key_class kc);
 enum hsm_status	 hsm_user_volatile_create(struct hsm *h,

@@ -225,6 +225,34 @@ hsm_wrap_material(struct hsm *h, hsm_key_id trk, const uint8_t *material,
 	return status;
 }
 
+/* see hsm_local.h */
+CK_RV
+hsm_session_aes_key(struct hsm *h, CK_SESSION_HANDLE sess, CK_ULONG len,
+    bool wrapping, CK_OBJECT_HANDLE *obj)
+{
+	CK_MECHANISM		 gen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_OBJECT_CLASS		 cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE		 aes = CKK_AES;
+	CK_BBOOL		*content = wrapping ? &ck_false : &ck_true;
+	CK_BBOOL		*wrap = wrapping ? &ck_true : &ck_false;
+	CK_ATTRIBUTE		 t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &aes, sizeof(aes) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+		{ CKA_TOKEN, &ck_false, sizeof(ck_false) },
+		{ CKA_PRIVATE, &ck_true, sizeof(ck_true) },
+		{ CKA_SENSITIVE, &ck_true, sizeof(ck_true) },
+		{ CKA_EXTRACTABLE, content, sizeof(*content) },
+		{ CKA_ENCRYPT, content, sizeof(*content) },
+		{ CKA_DECRYPT, &ck_false, sizeof(ck_false) },
+		{ CKA_WRAP, wrap, sizeof(*wrap) },
+		{ CKA_UNWRAP, wrap, sizeof(*wrap) },
+	};
+
+	return h->h_p11->C_GenerateKey(sess, &gen, t, sizeof(t) / sizeof(t[0]),
+	    obj);
+}
+
 /* see hsm.h */
 enum hsm_status
 hsm_gcm_seal(struct hsm *h, hsm_key_id trk, const void *plaintext,
@@ -235,13 +263,10 @@ hsm_gcm_seal(struct hsm *h, hsm_key_id trk, const void *plaintext,
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	struct hsm_session	 s;
 	struct hsm_key		 k;
-	CK_MECHANISM		 gen = { CKM_AES_KEY_GEN, NULL, 0 };
 	CK_MECHANISM		 kw = { CKM_AES_KEY_WRAP, NULL, 0 };
 	CK_MECHANISM		 mech;
 	CK_GCM_PARAMS		 gcm;
-	CK_OBJECT_CLASS		 cls = CKO_SECRET_KEY;
-	CK_KEY_TYPE		 aes = CKK_AES;
-	CK_ULONG		 vlen = HSM_GCM_CEK_LEN, clen, wlen;
+	CK_ULONG		 clen, wlen;
 	CK_OBJECT_HANDLE	 cek = CK_INVALID_HANDLE;
 	CK_RV			 rv = CKR_OK;
 	bool			 have_sess = false;
@@ -267,27 +292,10 @@ hsm_gcm_seal(struct hsm *h, hsm_key_id trk, const void *plaintext,
 
 	hsm_session_get(h, &s);
 	have_sess = true;
-	{
-		/* The content key: a session object, gone after this call. */
-		CK_ATTRIBUTE t[] = {
-			{ CKA_CLASS, &cls, sizeof(cls) },
-			{ CKA_KEY_TYPE, &aes, sizeof(aes) },
-			{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
-			{ CKA_TOKEN, &ck_false, sizeof(ck_false) },
-			{ CKA_PRIVATE, &ck_true, sizeof(ck_true) },
-			{ CKA_SENSITIVE, &ck_true, sizeof(ck_true) },
-			{ CKA_EXTRACTABLE, &ck_true, sizeof(ck_true) },
-			{ CKA_ENCRYPT, &ck_true, sizeof(ck_true) },
-			{ CKA_DECRYPT, &ck_false, sizeof(ck_false) },
-			{ CKA_WRAP, &ck_false, sizeof(ck_false) },
-			{ CKA_UNWRAP, &ck_false, sizeof(ck_false) },
-		};
-
-		rv = h->h_p11->C_GenerateKey(s.hs_sess, &gen, t,
-		    sizeof(t) / sizeof(t[0]), &cek);
-		if (rv != CKR_OK)
-			goto p11fail;
-	}
+	/* The content key: a session object, gone after this call. */
+	rv = hsm_session_aes_key(h, s.hs_sess, HSM_GCM_CEK_LEN, false, &cek);
+	if (rv != CKR_OK)
+		goto p11fail;
 	rv = h->h_p11->C_GenerateRandom(s.hs_sess, out, HSM_GCM_IV_LEN);
 	if (rv != CKR_OK)
 		goto p11fail;

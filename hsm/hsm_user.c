@@ -216,29 +216,11 @@ user_key_make(struct hsm *h, enum hsm_key_class kc, const char *name,
 			goto p11fail;
 		}
 	}
-	{
-		/* The one-off wrapping key for the twin: a session object. */
-		CK_ATTRIBUTE t[] = {
-			{ CKA_CLASS, &cls, sizeof(cls) },
-			{ CKA_KEY_TYPE, &aes, sizeof(aes) },
-			{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
-			{ CKA_TOKEN, &ck_false, sizeof(ck_false) },
-			{ CKA_PRIVATE, &ck_true, sizeof(ck_true) },
-			{ CKA_SENSITIVE, &ck_true, sizeof(ck_true) },
-			{ CKA_EXTRACTABLE, &ck_false, sizeof(ck_false) },
-			{ CKA_WRAP, &ck_true, sizeof(ck_true) },
-			{ CKA_UNWRAP, &ck_true, sizeof(ck_true) },
-			{ CKA_ENCRYPT, &ck_false, sizeof(ck_false) },
-			{ CKA_DECRYPT, &ck_false, sizeof(ck_false) },
-		};
-
-		rv = h->h_p11->C_GenerateKey(s.hs_sess, &gen, t,
-		    sizeof(t) / sizeof(t[0]), &tmp);
-		if (rv != CKR_OK) {
-			log_warnx("%s: C_GenerateKey (session): 0x%lx",
-			    __func__, rv);
-			goto p11fail;
-		}
+	/* The one-off wrapping key for the twin: a session object. */
+	rv = hsm_session_aes_key(h, s.hs_sess, HSM_USER_KEY_LEN, true, &tmp);
+	if (rv != CKR_OK) {
+		log_warnx("%s: C_GenerateKey (session): 0x%lx", __func__, rv);
+		goto p11fail;
 	}
 	blen = sizeof(blob);
 	rv = h->h_p11->C_WrapKey(s.hs_sess, &kw, tmp, key, blob, &blen);

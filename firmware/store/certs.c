@@ -8,30 +8,23 @@
 
 #include "store_local.h"
 
-/* Bump the cache version inside the caller's write transaction. */
+/*
+ * Bump the cache version inside the caller's write transaction.  A missing
+ * cache row is STORE_ERR_CORRUPT, as in cache_get.
+ */
 static int
 cache_bump(struct store_conn *cn, uint64_t *version)
 {
 	sqlite3_stmt	*s;
-	int		 rc, status = STORE_ERR_GENERAL;
+	int		 status;
 
-	s = store_stmt(cn, ST_CACHE_BUMP);
-	if (s == NULL)
-		goto fail;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	if (version != NULL)
-		*version = (uint64_t)sqlite3_column_int64(s, 0);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	status = STORE_OK;
- fail:
+	status = store_query(cn, ST_CACHE_BUMP, NULL, 0, &s);
+	if (status == STORE_OK) {
+		if (version != NULL)
+			*version = (uint64_t)sqlite3_column_int64(s, 0);
+		status = store_done(sqlite3_step(s));
+	} else if (status == STORE_ERR_NOTFOUND)
+		status = STORE_ERR_CORRUPT;
 	store_stmt_done(s);
 	return status;
 }
@@ -44,7 +37,7 @@ store_cert_put(struct store *st, const char *cert_uri, const char *kms_uri,
 	struct store_conn	*cn;
 	sqlite3_stmt		*s = NULL;
 	size_t			 len;
-	int			 rc, status;
+	int			 status;
 
 	if (st == NULL || xml == NULL ||
 	    !store_text_ok(cert_uri, STORE_URI_MAX, false) ||
@@ -56,19 +49,12 @@ store_cert_put(struct store *st, const char *cert_uri, const char *kms_uri,
 	status = store_write_begin(st, &cn);
 	if (status != STORE_OK)
 		return status;
-	status = STORE_ERR_GENERAL;
 
 	/* A new CertUri must fit under STORE_CERTS_MAX; a replace does. */
-	s = store_stmt(cn, ST_CERT_COUNT);
-	if (s == NULL)
+	status = store_query(cn, ST_CERT_COUNT,
+	    STORE_ARGS(STORE_TEXT(cert_uri)), &s);
+	if (status != STORE_OK)
 		goto fail;
-	rc = store_bind_text(s, 1, cert_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		status = store_status_of(rc);
-		goto fail;
-	}
 	if (sqlite3_column_int64(s, 1) == 0 &&
 	    sqlite3_column_int64(s, 0) >= STORE_CERTS_MAX) {
 		status = STORE_ERR_LIMIT;
@@ -77,19 +63,8 @@ store_cert_put(struct store *st, const char *cert_uri, const char *kms_uri,
 	store_stmt_done(s);
 	s = NULL;
 
-	s = store_stmt(cn, ST_CERT_PUT);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, cert_uri);
-	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 2, kms_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 3, xml, (int)len, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 4, now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	status = store_done(rc);
+	status = store_run(cn, ST_CERT_PUT, STORE_ARGS(STORE_TEXT(cert_uri),
+	    STORE_TEXT(kms_uri), STORE_TEXTN(xml, len), STORE_INT(now)), false);
 	if (status != STORE_OK)
 		goto fail;
 	status = cache_bump(cn, version);
@@ -103,33 +78,45 @@ int
 store_cert_remove(struct store *st, const char *cert_uri, uint64_t *version)
 {
 	struct store_conn	*cn;
-	sqlite3_stmt		*s;
-	int			 rc, status;
+	int			 status;
 
 	if (st == NULL || !store_text_ok(cert_uri, STORE_URI_MAX, false))
 		return STORE_ERR_ARGS;
 	status = store_write_begin(st, &cn);
 	if (status != STORE_OK)
 		return status;
-	status = STORE_ERR_GENERAL;
-	s = store_stmt(cn, ST_CERT_REMOVE);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, cert_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	if (sqlite3_changes(cn->cn_db) == 0) {
-		status = STORE_ERR_NOTFOUND;
-		goto fail;
-	}
-	status = cache_bump(cn, version);
- fail:
-	store_stmt_done(s);
+	status = store_run(cn, ST_CERT_REMOVE, STORE_ARGS(STORE_TEXT(cert_uri)),
+	    true);
+	if (status == STORE_OK)
+		status = cache_bump(cn, version);
 	return store_write_end(st, cn, status);
+}
+
+/* Where store_cert_get puts the row. */
+struct cert_out {
+	struct buf	*co_xml;
+	char		*co_kms_uri;
+};
+
+/* The row of ST_CERT_GET (kms_uri, xml) into a struct cert_out. */
+static int
+cert_get_row(void *arg, sqlite3_stmt *s, size_t i)
+{
+	struct cert_out	*co = arg;
+	const void	*text;
+	int		 len;
+
+	(void)i;
+	text = sqlite3_column_text(s, 1);
+	len = sqlite3_column_bytes(s, 1);
+	if (text == NULL || len < 0)
+		return STORE_ERR_MEMORY;
+	if (buf_add(co->co_xml, text, (size_t)len) != 0)
+		return STORE_ERR_SPACE;
+	if (co->co_kms_uri != NULL)
+		store_copy(co->co_kms_uri, STORE_URI_MAX + 1,
+		    sqlite3_column_text(s, 0));
+	return STORE_OK;
 }
 
 /* see store.h */
@@ -137,48 +124,14 @@ int
 store_cert_get(struct store *st, const char *cert_uri, struct buf *xml,
     char *kms_uri)
 {
-	struct store_conn	*cn;
-	sqlite3_stmt		*s;
-	const void		*text;
-	int			 rc, len, status = STORE_ERR_GENERAL;
+	struct cert_out	 co = { xml, kms_uri };
 
 	if (st == NULL || xml == NULL ||
 	    !store_text_ok(cert_uri, STORE_URI_MAX, false))
 		return STORE_ERR_ARGS;
 	buf_reset(xml);
-	cn = store_conn_get(st);
-	s = store_stmt(cn, ST_CERT_GET);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, cert_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		status = STORE_ERR_NOTFOUND;
-		goto fail;
-	}
-	if (rc != SQLITE_ROW) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	text = sqlite3_column_text(s, 1);
-	len = sqlite3_column_bytes(s, 1);
-	if (text == NULL || len < 0) {
-		status = STORE_ERR_MEMORY;
-		goto fail;
-	}
-	if (buf_add(xml, text, (size_t)len) != 0) {
-		status = STORE_ERR_SPACE;
-		goto fail;
-	}
-	if (kms_uri != NULL)
-		store_copy(kms_uri, STORE_URI_MAX + 1,
-		    sqlite3_column_text(s, 0));
-	status = STORE_OK;
- fail:
-	store_stmt_done(s);
-	store_conn_put(st, cn);
-	return status;
+	return store_get(st, ST_CERT_GET, STORE_ARGS(STORE_TEXT(cert_uri)),
+	    cert_get_row, &co);
 }
 
 /* Read the cache version on cn. */
@@ -186,20 +139,13 @@ static int
 cache_get(struct store_conn *cn, uint64_t *version)
 {
 	sqlite3_stmt	*s;
-	int		 rc, status = STORE_ERR_GENERAL;
+	int		 status;
 
-	s = store_stmt(cn, ST_CACHE_GET);
-	if (s == NULL)
-		goto fail;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		status = rc == SQLITE_DONE ? STORE_ERR_CORRUPT :
-		    store_status_of(rc);
-		goto fail;
-	}
-	*version = (uint64_t)sqlite3_column_int64(s, 0);
-	status = STORE_OK;
- fail:
+	status = store_query(cn, ST_CACHE_GET, NULL, 0, &s);
+	if (status == STORE_OK)
+		*version = (uint64_t)sqlite3_column_int64(s, 0);
+	else if (status == STORE_ERR_NOTFOUND)
+		status = STORE_ERR_CORRUPT;
 	store_stmt_done(s);
 	return status;
 }
@@ -219,15 +165,41 @@ store_cache_version(struct store *st, uint64_t *version)
 	return status;
 }
 
+/* The caller's callback of store_cert_foreach. */
+struct cert_walk {
+	store_cert_fn	*cw_fn;
+	void		*cw_arg;
+};
+
+/* A row of ST_CERT_ALL, given to the caller's callback. */
+static int
+cert_all_row(void *arg, sqlite3_stmt *s, size_t i)
+{
+	struct cert_walk	*cw = arg;
+	struct store_cert	 c;
+
+	(void)i;
+	memset(&c, 0, sizeof(c));
+	store_copy(c.sc_cert_uri, sizeof(c.sc_cert_uri),
+	    sqlite3_column_text(s, 0));
+	store_copy(c.sc_kms_uri, sizeof(c.sc_kms_uri),
+	    sqlite3_column_text(s, 1));
+	c.sc_xml = (const char *)sqlite3_column_text(s, 2);
+	c.sc_xml_len = (size_t)sqlite3_column_bytes(s, 2);
+	c.sc_added = sqlite3_column_int64(s, 3);
+	if (c.sc_xml == NULL)
+		return STORE_ERR_MEMORY;
+	return cw->cw_fn(cw->cw_arg, &c);
+}
+
 /* see store.h */
 int
 store_cert_foreach(struct store *st, uint64_t *version, store_cert_fn *fn,
     void *arg)
 {
 	struct store_conn	*cn;
-	struct store_cert	 c;
-	sqlite3_stmt		*s = NULL;
-	int			 rc, status;
+	struct cert_walk	 cw = { fn, arg };
+	int			 status;
 
 	if (st == NULL || version == NULL || fn == NULL)
 		return STORE_ERR_ARGS;
@@ -235,39 +207,9 @@ store_cert_foreach(struct store *st, uint64_t *version, store_cert_fn *fn,
 	if (status != STORE_OK)
 		return status;
 	status = cache_get(cn, version);
-	if (status != STORE_OK)
-		goto fail;
-	status = STORE_ERR_GENERAL;
-	s = store_stmt(cn, ST_CERT_ALL);
-	if (s == NULL)
-		goto fail;
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW)
-			break;
-		memset(&c, 0, sizeof(c));
-		store_copy(c.sc_cert_uri, sizeof(c.sc_cert_uri),
-		    sqlite3_column_text(s, 0));
-		store_copy(c.sc_kms_uri, sizeof(c.sc_kms_uri),
-		    sqlite3_column_text(s, 1));
-		c.sc_xml = (const char *)sqlite3_column_text(s, 2);
-		c.sc_xml_len = (size_t)sqlite3_column_bytes(s, 2);
-		c.sc_added = sqlite3_column_int64(s, 3);
-		if (c.sc_xml == NULL) {
-			status = STORE_ERR_MEMORY;
-			goto fail;
-		}
-		status = fn(arg, &c);
-		if (status != 0)
-			goto fail;
-	}
-	if (rc != SQLITE_DONE) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	status = STORE_OK;
- fail:
-	store_stmt_done(s);
+	if (status == STORE_OK)
+		status = store_rows(cn, ST_CERT_ALL, NULL, 0, SIZE_MAX,
+		    cert_all_row, &cw, NULL);
 	store_read_end(st, cn);
 	return status;
 }

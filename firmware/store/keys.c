@@ -24,6 +24,28 @@ key_row(sqlite3_stmt *s, struct store_key *k)
 	k->sk_created = sqlite3_column_int64(s, 4);
 }
 
+/* The row of the current key of a user and kind. */
+static int
+key_current_row(void *arg, sqlite3_stmt *s, size_t i)
+{
+	struct store_key	*k = (struct store_key *)arg + i;
+
+	key_row(s, k);
+	k->sk_current = true;
+	return STORE_OK;
+}
+
+/* A row of ST_KEY_LABEL: key_row's columns, then whether it is current. */
+static int
+key_label_row(void *arg, sqlite3_stmt *s, size_t i)
+{
+	struct store_key	*k = (struct store_key *)arg + i;
+
+	key_row(s, k);
+	k->sk_current = sqlite3_column_int(s, 5) != 0;
+	return STORE_OK;
+}
+
 /* see store.h */
 int
 store_key_set(struct store *st, const char *user_uri,
@@ -32,7 +54,7 @@ store_key_set(struct store *st, const char *user_uri,
 	struct store_conn	*cn;
 	sqlite3_stmt		*s = NULL;
 	sqlite3_int64		 user_id;
-	int			 rc, status;
+	int			 status;
 
 	if (st == NULL || !store_text_ok(user_uri, STORE_URI_MAX, false) ||
 	    !key_kind_ok(kind) || n > INT64_MAX ||
@@ -41,25 +63,12 @@ store_key_set(struct store *st, const char *user_uri,
 	status = store_write_begin(st, &cn);
 	if (status != STORE_OK)
 		return status;
-	status = STORE_ERR_GENERAL;
 
 	/* The user, and the newest generation of this kind (NULL if none). */
-	s = store_stmt(cn, ST_KEY_MAX);
-	if (s == NULL)
+	status = store_query(cn, ST_KEY_MAX, STORE_ARGS(STORE_TEXT(user_uri),
+	    STORE_INT(kind)), &s);
+	if (status != STORE_OK)
 		goto fail;
-	rc = store_bind_text(s, 1, user_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, (int)kind);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		status = STORE_ERR_NOTFOUND;
-		goto fail;
-	}
-	if (rc != SQLITE_ROW) {
-		status = store_status_of(rc);
-		goto fail;
-	}
 	user_id = sqlite3_column_int64(s, 0);
 	if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
 	    (uint64_t)sqlite3_column_int64(s, 1) >= n) {
@@ -69,21 +78,9 @@ store_key_set(struct store *st, const char *user_uri,
 	store_stmt_done(s);
 	s = NULL;
 
-	s = store_stmt(cn, ST_KEY_ADD);
-	if (s == NULL)
-		goto fail;
-	rc = sqlite3_bind_int64(s, 1, user_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, (int)kind);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)n);
-	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 4, label);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 5, now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	status = store_done(rc);
+	status = store_run(cn, ST_KEY_ADD, STORE_ARGS(STORE_INT(user_id),
+	    STORE_INT(kind), STORE_INT(n), STORE_TEXT(label), STORE_INT(now)),
+	    false);
  fail:
 	store_stmt_done(s);
 	return store_write_end(st, cn, status);
@@ -94,37 +91,11 @@ int
 store_key_current(struct store *st, const char *user_uri,
     enum store_key_kind kind, struct store_key *out)
 {
-	struct store_conn	*cn;
-	sqlite3_stmt		*s;
-	int			 rc, status = STORE_ERR_GENERAL;
-
 	if (st == NULL || out == NULL || !key_kind_ok(kind) ||
 	    !store_text_ok(user_uri, STORE_URI_MAX, false))
 		return STORE_ERR_ARGS;
-	cn = store_conn_get(st);
-	s = store_stmt(cn, ST_KEY_CURRENT);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, user_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, (int)kind);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		status = STORE_ERR_NOTFOUND;
-		goto fail;
-	}
-	if (rc != SQLITE_ROW) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	key_row(s, out);
-	out->sk_current = true;
-	status = STORE_OK;
- fail:
-	store_stmt_done(s);
-	store_conn_put(st, cn);
-	return status;
+	return store_get(st, ST_KEY_CURRENT, STORE_ARGS(STORE_TEXT(user_uri),
+	    STORE_INT(kind)), key_current_row, out);
 }
 
 /* see store.h */
@@ -132,35 +103,11 @@ int
 store_key_by_label(struct store *st, const char *label,
     struct store_key *out)
 {
-	struct store_conn	*cn;
-	sqlite3_stmt		*s;
-	int			 rc, status = STORE_ERR_GENERAL;
-
 	if (st == NULL || out == NULL ||
 	    !store_text_ok(label, STORE_LABEL_MAX, false))
 		return STORE_ERR_ARGS;
-	cn = store_conn_get(st);
-	s = store_stmt(cn, ST_KEY_LABEL);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, label);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		status = STORE_ERR_NOTFOUND;
-		goto fail;
-	}
-	if (rc != SQLITE_ROW) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	key_row(s, out);
-	out->sk_current = sqlite3_column_int(s, 5) != 0;
-	status = STORE_OK;
- fail:
-	store_stmt_done(s);
-	store_conn_put(st, cn);
-	return status;
+	return store_get(st, ST_KEY_LABEL, STORE_ARGS(STORE_TEXT(label)),
+	    key_label_row, out);
 }
 
 /* see store.h */
@@ -168,68 +115,23 @@ int
 store_revoke(struct store *st, const char *identity_uri, int64_t period_no,
     const char *reason, int64_t now)
 {
-	struct store_conn	*cn;
-	sqlite3_stmt		*s;
-	int			 rc, status;
-
 	if (st == NULL || !store_text_ok(identity_uri, STORE_URI_MAX, false) ||
 	    period_no < STORE_PERIOD_ALL ||
 	    (reason != NULL && !store_text_ok(reason, STORE_REASON_MAX, true)))
 		return STORE_ERR_ARGS;
-	status = store_write_begin(st, &cn);
-	if (status != STORE_OK)
-		return status;
-	status = STORE_ERR_GENERAL;
-	s = store_stmt(cn, ST_REV_ADD);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, identity_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, period_no);
-	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 3, reason);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 4, now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	status = store_done(rc);
- fail:
-	store_stmt_done(s);
-	return store_write_end(st, cn, status);
+	return store_write(st, ST_REV_ADD, STORE_ARGS(STORE_TEXT(identity_uri),
+	    STORE_INT(period_no), STORE_TEXT(reason), STORE_INT(now)), false);
 }
 
 /* see store.h */
 int
 store_unrevoke(struct store *st, const char *identity_uri, int64_t period_no)
 {
-	struct store_conn	*cn;
-	sqlite3_stmt		*s;
-	int			 rc, status;
-
 	if (st == NULL || !store_text_ok(identity_uri, STORE_URI_MAX, false) ||
 	    period_no < STORE_PERIOD_ALL)
 		return STORE_ERR_ARGS;
-	status = store_write_begin(st, &cn);
-	if (status != STORE_OK)
-		return status;
-	status = STORE_ERR_GENERAL;
-	s = store_stmt(cn, ST_REV_REMOVE);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, identity_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, period_no);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE) {
-		status = store_status_of(rc);
-		goto fail;
-	}
-	status = sqlite3_changes(cn->cn_db) == 0 ? STORE_ERR_NOTFOUND :
-	    STORE_OK;
- fail:
-	store_stmt_done(s);
-	return store_write_end(st, cn, status);
+	return store_write(st, ST_REV_REMOVE,
+	    STORE_ARGS(STORE_TEXT(identity_uri), STORE_INT(period_no)), true);
 }
 
 /* see store.h */
@@ -237,9 +139,7 @@ int
 store_is_revoked(struct store *st, const char *identity_uri,
     int64_t period_no, bool *revoked)
 {
-	struct store_conn	*cn;
-	sqlite3_stmt		*s;
-	int			 rc, status = STORE_ERR_GENERAL;
+	int	 status;
 
 	if (revoked == NULL)
 		return STORE_ERR_ARGS;
@@ -247,23 +147,12 @@ store_is_revoked(struct store *st, const char *identity_uri,
 	if (st == NULL || !store_text_ok(identity_uri, STORE_URI_MAX, false) ||
 	    period_no < 0)
 		return STORE_ERR_ARGS;
-	cn = store_conn_get(st);
-	s = store_stmt(cn, ST_REV_CHECK);
-	if (s == NULL)
-		goto fail;
-	rc = store_bind_text(s, 1, identity_uri);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, period_no);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		status = store_status_of(rc);
-		goto fail;
+	status = store_get(st, ST_REV_CHECK,
+	    STORE_ARGS(STORE_TEXT(identity_uri), STORE_INT(period_no)), NULL,
+	    NULL);
+	if (status == STORE_ERR_NOTFOUND) {
+		*revoked = false;
+		return STORE_OK;
 	}
-	*revoked = rc == SQLITE_ROW;
-	status = STORE_OK;
- fail:
-	store_stmt_done(s);
-	store_conn_put(st, cn);
 	return status;
 }

@@ -268,6 +268,168 @@ store_exec1(struct store_conn *cn, enum store_stmt id)
 }
 
 /* see store_local.h */
+int
+store_bind_args(sqlite3_stmt *s, const struct store_arg *args, size_t nargs)
+{
+	size_t	 i;
+	int	 rc = SQLITE_OK;
+
+	for (i = 0; i < nargs && rc == SQLITE_OK; i++) {
+		switch (args[i].ar_type) {
+		case STORE_ARG_TEXT:
+			if (args[i].ar_text == NULL)
+				rc = store_bind_text(s, (int)i + 1, NULL);
+			else
+				rc = sqlite3_bind_text(s, (int)i + 1,
+				    args[i].ar_text, args[i].ar_len,
+				    SQLITE_STATIC);
+			break;
+		case STORE_ARG_INT:
+			rc = sqlite3_bind_int64(s, (int)i + 1, args[i].ar_int);
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+			break;
+		}
+	}
+	return rc;
+}
+
+/* Prepare id on cn and bind args; *sp gets the statement or NULL. */
+static int
+stmt_bind(struct store_conn *cn, enum store_stmt id,
+    const struct store_arg *args, size_t nargs, sqlite3_stmt **sp)
+{
+	int	 rc;
+
+	*sp = store_stmt(cn, id);
+	if (*sp == NULL)
+		return STORE_ERR_GENERAL;
+	rc = store_bind_args(*sp, args, nargs);
+	return rc == SQLITE_OK ? STORE_OK : store_status_of(rc);
+}
+
+/* see store_local.h */
+int
+store_query(struct store_conn *cn, enum store_stmt id,
+    const struct store_arg *args, size_t nargs, sqlite3_stmt **sp)
+{
+	int	 rc, status;
+
+	status = stmt_bind(cn, id, args, nargs, sp);
+	if (status != STORE_OK)
+		return status;
+	rc = sqlite3_step(*sp);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE)
+		return STORE_ERR_NOTFOUND;
+	return store_status_of(rc);
+}
+
+/* see store_local.h */
+int
+store_run(struct store_conn *cn, enum store_stmt id,
+    const struct store_arg *args, size_t nargs, bool must_change)
+{
+	sqlite3_stmt	*s;
+	int		 status;
+
+	status = stmt_bind(cn, id, args, nargs, &s);
+	if (status == STORE_OK)
+		status = store_done(sqlite3_step(s));
+	if (status == STORE_OK && must_change &&
+	    sqlite3_changes(cn->cn_db) == 0)
+		status = STORE_ERR_NOTFOUND;
+	store_stmt_done(s);
+	return status;
+}
+
+/* see store_local.h */
+int
+store_rows(struct store_conn *cn, enum store_stmt id,
+    const struct store_arg *args, size_t nargs, size_t max,
+    store_row_fn *fn, void *arg, size_t *n)
+{
+	sqlite3_stmt	*s;
+	size_t		 i = 0;
+	int		 rc, status;
+
+	status = stmt_bind(cn, id, args, nargs, &s);
+	if (status != STORE_OK)
+		goto fail;
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		if (i == max) {
+			status = STORE_ERR_SPACE;
+			goto fail;
+		}
+		status = fn(arg, s, i++);
+		if (status != 0)
+			goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		status = store_status_of(rc);
+		goto fail;
+	}
+	if (n != NULL)
+		*n = i;
+	status = STORE_OK;
+ fail:
+	store_stmt_done(s);
+	return status;
+}
+
+/* see store_local.h */
+int
+store_get(struct store *st, enum store_stmt id, const struct store_arg *args,
+    size_t nargs, store_row_fn *fn, void *arg)
+{
+	struct store_conn	*cn;
+	sqlite3_stmt		*s;
+	int			 status;
+
+	cn = store_conn_get(st);
+	status = store_query(cn, id, args, nargs, &s);
+	if (status == STORE_OK && fn != NULL)
+		status = fn(arg, s, 0);
+	store_stmt_done(s);
+	store_conn_put(st, cn);
+	return status;
+}
+
+/* see store_local.h */
+int
+store_list(struct store *st, enum store_stmt id, const struct store_arg *args,
+    size_t nargs, size_t max, store_row_fn *fn, void *arg, size_t *n)
+{
+	struct store_conn	*cn;
+	int			 status;
+
+	cn = store_conn_get(st);
+	status = store_rows(cn, id, args, nargs, max, fn, arg, n);
+	store_conn_put(st, cn);
+	return status;
+}
+
+/* see store_local.h */
+int
+store_write(struct store *st, enum store_stmt id,
+    const struct store_arg *args, size_t nargs, bool must_change)
+{
+	struct store_conn	*cn;
+	int			 status;
+
+	status = store_write_begin(st, &cn);
+	if (status != STORE_OK)
+		return status;
+	status = store_run(cn, id, args, nargs, must_change);
+	return store_write_end(st, cn, status);
+}
+
+/* see store_local.h */
 struct store_conn *
 store_conn_get(struct store *st)
 {

@@ -72,6 +72,37 @@ struct store {
 	char		 st_path[BOARD_PATH_MAX];
 };
 
+/*
+ * One parameter of a statement, bound to ?1, ?2, ... in array order.  Build
+ * them with STORE_TEXT, STORE_TEXTN and STORE_INT, and pass a list with
+ * STORE_ARGS(...), which gives both the array and its length.
+ */
+enum store_arg_type {
+	STORE_ARG_TEXT,		/* ar_text (NULL binds ""), ar_len bytes */
+	STORE_ARG_INT,		/* ar_int */
+};
+
+struct store_arg {
+	enum store_arg_type	 ar_type;
+	const char		*ar_text;
+	int			 ar_len;	/* -1: up to the NUL */
+	sqlite3_int64		 ar_int;
+};
+
+#define STORE_TEXT(v)		{ STORE_ARG_TEXT, (v), -1, 0 }
+#define STORE_TEXTN(v, n)	{ STORE_ARG_TEXT, (v), (int)(n), 0 }
+#define STORE_INT(v)		{ STORE_ARG_INT, NULL, 0, (sqlite3_int64)(v) }
+#define STORE_ARGS(...)							\
+	((const struct store_arg[]){ __VA_ARGS__ }),			\
+	(sizeof((const struct store_arg[]){ __VA_ARGS__ }) /		\
+	    sizeof(struct store_arg))
+
+/*
+ * Called for row i (from 0) of a query, with the statement on that row.
+ * A non-zero return stops the walk and is the status of the call.
+ */
+typedef int	 store_row_fn(void *arg, sqlite3_stmt *s, size_t i);
+
 /* A migration: the SQL that takes the schema from version - 1 to version. */
 struct store_migration {
 	unsigned	 mg_version;
@@ -112,6 +143,49 @@ bool		 store_text_ok(const char *s, size_t max, bool empty_ok);
 void		 store_copy(char *dst, size_t size, const unsigned char *src);
 /* Bind v (NULL as "") to parameter col; the caller keeps v alive. */
 int		 store_bind_text(sqlite3_stmt *s, int col, const char *v);
+/* Bind args[0..nargs) to ?1..?nargs; an SQLite result code. */
+int		 store_bind_args(sqlite3_stmt *s, const struct store_arg *args,
+		    size_t nargs);
+
+/*
+ * Statement runners on a connection the caller holds.  Each prepares id,
+ * binds the arguments and steps; a statement that cannot be prepared is
+ * STORE_ERR_GENERAL, a bind or step failure is mapped by store_status_of.
+ *
+ * store_query steps to the first row: 0 with *sp on it, STORE_ERR_NOTFOUND
+ * when there is none, or another status.  *sp is set in every case (NULL
+ * when unprepared); the caller reads the row and calls store_stmt_done.
+ *
+ * store_run runs a write statement to its end (store_done); with
+ * must_change, one that changed no row is STORE_ERR_NOTFOUND.
+ *
+ * store_rows calls fn on each row, in order.  STORE_ERR_SPACE when there
+ * are more than max rows; *n (may be NULL) gets the count on success.
+ */
+int		 store_query(struct store_conn *cn, enum store_stmt id,
+		    const struct store_arg *args, size_t nargs,
+		    sqlite3_stmt **sp);
+int		 store_run(struct store_conn *cn, enum store_stmt id,
+		    const struct store_arg *args, size_t nargs,
+		    bool must_change);
+int		 store_rows(struct store_conn *cn, enum store_stmt id,
+		    const struct store_arg *args, size_t nargs, size_t max,
+		    store_row_fn *fn, void *arg, size_t *n);
+/*
+ * The same, each on a connection of its own: store_get calls fn (may be
+ * NULL) on the first row, as row 0, and returns as store_query;
+ * store_list is store_rows; store_write is store_run in a write
+ * transaction of its own.
+ */
+int		 store_get(struct store *st, enum store_stmt id,
+		    const struct store_arg *args, size_t nargs,
+		    store_row_fn *fn, void *arg);
+int		 store_list(struct store *st, enum store_stmt id,
+		    const struct store_arg *args, size_t nargs, size_t max,
+		    store_row_fn *fn, void *arg, size_t *n);
+int		 store_write(struct store *st, enum store_stmt id,
+		    const struct store_arg *args, size_t nargs,
+		    bool must_change);
 
 /* schema.c */
 

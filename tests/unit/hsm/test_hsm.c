@@ -8,7 +8,6 @@
  * Run one test: test_hsm NAME (a cmocka test filter).
  */
 #include <dlfcn.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -30,29 +29,13 @@
 #include <p11-kit/pkcs11.h>
 
 #include "hsm.h"
+#include "hsm_fixture.h"
 
-#ifndef HSM_TOKEN_SH
-#error "HSM_TOKEN_SH must name tests/lib/hsm_token.sh"
-#endif
-#define MODULE		"/usr/lib/softhsm/libsofthsm2.so"
 #define TOKEN		"unit-test"
 #define PIN		"1234"
 #define SIGN_THREADS	4
 #define SIGN_ROUNDS	200
 #define DRAWS		12
-
-struct tctx {
-	char		 dir[PATH_MAX];
-	struct hsm	*h;
-};
-
-/* The P-256 group order (the ECCSI modulus). */
-static const uint8_t p256_n[32] = {
-	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
-	0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
-};
 
 /*
  * A 128-byte test modulus 2^1016 + 5: the top byte masks to one bit, so
@@ -62,63 +45,9 @@ static const uint8_t p256_n[32] = {
 static uint8_t	 small_top[128];
 
 static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
-	struct tctx	*t;
-	const char	*tmp;
-	char		 cmd[PATH_MAX * 2];
-	char		 conf[PATH_MAX + 32];
-
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return -1;
-	if ((tmp = getenv("TMPDIR")) == NULL)
-		tmp = "/tmp";
-	snprintf(t->dir, sizeof(t->dir), "%s/hsm-test-XXXXXX", tmp);
-	if (mkdtemp(t->dir) == NULL)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' '%s'", HSM_TOKEN_SH,
-	    t->dir, TOKEN, PIN);
-	if (system(cmd) != 0)
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", t->dir);
-	setenv("SOFTHSM2_CONF", conf, 1);
-	*state = t;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct tctx	*t = *state;
-
-	hsm_close(t->h);
-	assert_int_equal(hsm_secmem_used(), 0);
-	nftw(t->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	free(t);
-	return 0;
-}
-
-static void
-open_token(struct tctx *t)
-{
-	struct hsm_conf	 c = { MODULE, TOKEN, PIN };
-
-	assert_int_equal(hsm_open(&c, &t->h), HSM_OK);
-	assert_non_null(t->h);
-}
-
-static void
-reopen(struct tctx *t)
-{
-	hsm_close(t->h);
-	t->h = NULL;
-	open_token(t);
+	return hsm_fixture_setup(state, "hsm-test", TOKEN, PIN);
 }
 
 /* Callback: copy the secret out for the test to look at. */
@@ -180,10 +109,10 @@ open_login(void **state)
 	struct tctx		*t = *state;
 	struct hsm_key_info	 ki;
 	struct hsm		*h2 = NULL;
-	struct hsm_conf		 c = { MODULE, TOKEN, PIN };
+	struct hsm_conf		 c = { SOFTHSM_MODULE, TOKEN, PIN };
 	uint8_t			 r1[32], r2[32];
 
-	open_token(t);
+	hsm_fixture_open(t);
 	/* A fresh token holds none of our keys. */
 	assert_int_equal(hsm_key_info(t->h, 1, &ki), HSM_ERR_NOT_FOUND);
 	/* One hsm per process. */
@@ -198,21 +127,21 @@ static void
 open_wrong_pin(void **state)
 {
 	struct tctx	*t = *state;
-	struct hsm_conf	 c = { MODULE, TOKEN, "9999" };
+	struct hsm_conf	 c = { SOFTHSM_MODULE, TOKEN, "9999" };
 
 	assert_int_equal(hsm_open(&c, &t->h), HSM_ERR_PIN);
 	assert_null(t->h);
 	/* And the right one still works afterwards. */
-	open_token(t);
+	hsm_fixture_open(t);
 }
 
 static void
 open_not_found(void **state)
 {
 	struct tctx	*t = *state;
-	struct hsm_conf	 c = { MODULE, "no-such-token", PIN };
+	struct hsm_conf	 c = { SOFTHSM_MODULE, "no-such-token", PIN };
 	struct hsm_conf	 m = { "/nonexistent/libp11.so", TOKEN, PIN };
-	struct hsm_conf	 a = { MODULE, TOKEN, "" };
+	struct hsm_conf	 a = { SOFTHSM_MODULE, TOKEN, "" };
 
 	assert_int_equal(hsm_open(&c, &t->h), HSM_ERR_NOT_FOUND);
 	assert_null(t->h);
@@ -231,7 +160,7 @@ kek_create(void **state)
 	struct hsm_key_info	 ki;
 	hsm_key_id		 id, id2, found;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	id = make_kek(t);
 	assert_int_equal(hsm_kek_create(t->h, HSM_LABEL_KEK, &id2),
 	    HSM_ERR_EXISTS);
@@ -244,7 +173,7 @@ kek_create(void **state)
 	assert_int_equal(hsm_kek_create(t->h, "", &id2), HSM_ERR_ARGS);
 
 	/* Found again after reopening, and still EXISTS. */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_KEK, HSM_LABEL_KEK,
 	    &found), HSM_OK);
 	assert_int_equal(hsm_key_info(t->h, found, &ki), HSM_OK);
@@ -266,7 +195,7 @@ master_use(void **state)
 	uint8_t		 first_e[HSM_MASTER_ECCSI_LEN];
 	int		 i;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	kek = make_kek(t);
 	assert_int_equal(hsm_master_create(t->h, HSM_KC_MASTER_SAKKE,
 	    HSM_LABEL_SAKKE, kek, small_top, sizeof(small_top), &sk), HSM_OK);
@@ -308,7 +237,7 @@ master_use(void **state)
 	assert_int_equal(hsm_secmem_used(), 0);
 
 	/* And across close and reopen. */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_MASTER_SAKKE,
 	    HSM_LABEL_SAKKE, &sk), HSM_OK);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_MASTER_ECCSI,
@@ -333,7 +262,7 @@ master_draws(void **state)
 	char		 label[32];
 	int		 i, j;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	kek = make_kek(t);
 	for (i = 0; i < DRAWS; i++) {
 		snprintf(label, sizeof(label), "draw.%d", i);
@@ -380,7 +309,7 @@ tamper_blob(const char *label, long where)
 	void			*dl;
 	bool			 found = false;
 
-	dl = dlopen(MODULE, RTLD_NOW | RTLD_LOCAL);
+	dl = dlopen(SOFTHSM_MODULE, RTLD_NOW | RTLD_LOCAL);
 	assert_non_null(dl);
 	getfl = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList");
 	assert_non_null(getfl);
@@ -437,14 +366,14 @@ tamper_at(struct tctx *t, long where)
 	struct grab	 g;
 	hsm_key_id	 kek, id;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	kek = make_kek(t);
 	assert_int_equal(hsm_master_create(t->h, HSM_KC_MASTER_ECCSI,
 	    HSM_LABEL_ECCSI, kek, p256_n, sizeof(p256_n), &id), HSM_OK);
 	hsm_close(t->h);
 	t->h = NULL;
 	tamper_blob(HSM_LABEL_ECCSI, where);
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_MASTER_ECCSI,
 	    HSM_LABEL_ECCSI, &id), HSM_OK);
 	memset(&g, 0, sizeof(g));
@@ -534,7 +463,7 @@ policy_matrix(void **state)
 		{ &id,	P_SEAL,		HSM_ERR_NOT_FOUND },
 	};
 
-	open_token(t);
+	hsm_fixture_open(t);
 	kek = make_kek(t);
 	assert_int_equal(hsm_master_create(t->h, HSM_KC_MASTER_SAKKE,
 	    HSM_LABEL_SAKKE, kek, small_top, sizeof(small_top), &mk), HSM_OK);
@@ -596,7 +525,7 @@ sign_verify(void **state)
 	uint8_t		 dig[32], sig[HSM_ECDSA_SIG_LEN];
 	size_t		 len;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_sign_key_create(t->h, HSM_LABEL_KMS_SIGN, &sk),
 	    HSM_OK);
 	assert_int_equal(hsm_sign_key_create(t->h, HSM_LABEL_KMS_SIGN, &id),
@@ -624,7 +553,7 @@ sign_verify(void **state)
 	assert_int_equal(len, 0);
 
 	/* The key pair survives reopening. */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_KMS_SIGN,
 	    HSM_LABEL_KMS_SIGN, &sk), HSM_OK);
 	assert_int_equal(hsm_sign_pubkey(t->h, sk, pub2, sizeof(pub2), &len),
@@ -677,7 +606,7 @@ sign_concurrent(void **state)
 	size_t		 len;
 	int		 i;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_sign_key_create(t->h, HSM_LABEL_KMS_SIGN, &sk),
 	    HSM_OK);
 	assert_int_equal(hsm_sign_pubkey(t->h, sk, pub, sizeof(pub), &len),
@@ -717,12 +646,12 @@ session_recovery(void **state)
 	CK_SESSION_INFO		 si;
 
 	memset(&si, 0, sizeof(si));
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_sign_key_create(t->h, HSM_LABEL_KMS_SIGN, &sk),
 	    HSM_OK);
 	assert_int_equal(hsm_sign_pubkey(t->h, sk, pub, sizeof(pub), &len),
 	    HSM_OK);
-	dl = dlopen(MODULE, RTLD_NOW | RTLD_NOLOAD);
+	dl = dlopen(SOFTHSM_MODULE, RTLD_NOW | RTLD_NOLOAD);
 	assert_non_null(dl);
 	getfl = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList");
 	assert_non_null(getfl);
@@ -756,7 +685,7 @@ destroy_all(void **state)
 	uint8_t			 pub[HSM_EC_POINT_LEN];
 	size_t			 len;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	kek = make_kek(t);
 	assert_int_equal(hsm_master_create(t->h, HSM_KC_MASTER_ECCSI,
 	    HSM_LABEL_ECCSI, kek, p256_n, sizeof(p256_n), &mk), HSM_OK);
@@ -769,7 +698,7 @@ destroy_all(void **state)
 	    HSM_ERR_NOT_FOUND);
 
 	/* Nothing left in the token either. */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_info(t->h, 1, &ki), HSM_ERR_NOT_FOUND);
 	kek = make_kek(t);
 	assert_int_equal(hsm_sign_key_create(t->h, HSM_LABEL_KMS_SIGN, &sk),
@@ -830,26 +759,20 @@ int
 main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(open_login, setup, teardown),
-		cmocka_unit_test_setup_teardown(open_wrong_pin, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(open_not_found, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(kek_create, setup, teardown),
-		cmocka_unit_test_setup_teardown(master_use, setup, teardown),
-		cmocka_unit_test_setup_teardown(master_draws, setup, teardown),
-		cmocka_unit_test_setup_teardown(tamper_ciphertext, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(tamper_tag, setup, teardown),
-		cmocka_unit_test_setup_teardown(tamper_iv, setup, teardown),
-		cmocka_unit_test_setup_teardown(policy_matrix, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(sign_verify, setup, teardown),
-		cmocka_unit_test_setup_teardown(sign_concurrent, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(session_recovery, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(destroy_all, setup, teardown),
+		HSM_FIXTURE_TEST(open_login, setup),
+		HSM_FIXTURE_TEST(open_wrong_pin, setup),
+		HSM_FIXTURE_TEST(open_not_found, setup),
+		HSM_FIXTURE_TEST(kek_create, setup),
+		HSM_FIXTURE_TEST(master_use, setup),
+		HSM_FIXTURE_TEST(master_draws, setup),
+		HSM_FIXTURE_TEST(tamper_ciphertext, setup),
+		HSM_FIXTURE_TEST(tamper_tag, setup),
+		HSM_FIXTURE_TEST(tamper_iv, setup),
+		HSM_FIXTURE_TEST(policy_matrix, setup),
+		HSM_FIXTURE_TEST(sign_verify, setup),
+		HSM_FIXTURE_TEST(sign_concurrent, setup),
+		HSM_FIXTURE_TEST(session_recovery, setup),
+		HSM_FIXTURE_TEST(destroy_all, setup),
 		cmocka_unit_test(secmem_wipe),
 		cmocka_unit_test(strerror_all),
 	};

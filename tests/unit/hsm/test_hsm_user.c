@@ -13,7 +13,6 @@
  * test_hsm_user NAME.
  */
 #include <dlfcn.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -35,11 +34,8 @@
 #include <p11-kit/pkcs11.h>
 
 #include "hsm.h"
+#include "hsm_fixture.h"
 
-#ifndef HSM_TOKEN_SH
-#error "HSM_TOKEN_SH must name tests/lib/hsm_token.sh"
-#endif
-#define MODULE		"/usr/lib/softhsm/libsofthsm2.so"
 #define TOKEN		"user-test"
 #define PIN		"4321"
 #define TRK1		"tk.1.alice@example.org"
@@ -49,75 +45,10 @@
 #define READERS		3
 #define NEW_USERS	24
 
-struct tctx {
-	char		 dir[PATH_MAX];
-	struct hsm	*h;
-};
-
-static const uint8_t p256_n[32] = {
-	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
-	0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
-};
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int
 setup(void **state)
 {
-	struct tctx	*t;
-	const char	*tmp;
-	char		 cmd[PATH_MAX * 2];
-	char		 conf[PATH_MAX + 32];
-
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return -1;
-	if ((tmp = getenv("TMPDIR")) == NULL)
-		tmp = "/tmp";
-	snprintf(t->dir, sizeof(t->dir), "%s/hsm-user-XXXXXX", tmp);
-	if (mkdtemp(t->dir) == NULL)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' '%s'", HSM_TOKEN_SH,
-	    t->dir, TOKEN, PIN);
-	if (system(cmd) != 0)
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", t->dir);
-	setenv("SOFTHSM2_CONF", conf, 1);
-	*state = t;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct tctx	*t = *state;
-
-	hsm_close(t->h);
-	assert_int_equal(hsm_secmem_used(), 0);
-	nftw(t->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	free(t);
-	return 0;
-}
-
-static void
-open_token(struct tctx *t)
-{
-	struct hsm_conf	 c = { MODULE, TOKEN, PIN };
-
-	assert_int_equal(hsm_open(&c, &t->h), HSM_OK);
-}
-
-static void
-reopen(struct tctx *t)
-{
-	hsm_close(t->h);
-	t->h = NULL;
-	open_token(t);
+	return hsm_fixture_setup(state, "hsm-user", TOKEN, PIN);
 }
 
 /* A bootstrap TrK, exported: its id and bytes. */
@@ -179,7 +110,7 @@ raw_open(struct raw *r)
 	CK_ULONG		 n = 8, i;
 	CK_TOKEN_INFO		 ti;
 
-	r->dl = dlopen(MODULE, RTLD_NOW | RTLD_LOCAL);
+	r->dl = dlopen(SOFTHSM_MODULE, RTLD_NOW | RTLD_LOCAL);
 	assert_non_null(r->dl);
 	getfl = (CK_C_GetFunctionList)dlsym(r->dl, "C_GetFunctionList");
 	assert_non_null(getfl);
@@ -391,7 +322,7 @@ user_keys(void **state)
 	assert_int_equal(hsm_user_key_name_parse("kms.kek", &kc, &n, &off),
 	    HSM_ERR_ARGS);
 
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_TRK, TRK1, &trk),
 	    HSM_OK);
 	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_INK, INK1, &ink),
@@ -424,7 +355,7 @@ user_keys(void **state)
 	assert_int_equal(len, 32);
 
 	/* After reopening: found through the scan, twin linked. */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_TRK, TRK1, &trk), HSM_OK);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_INK, INK1, &ink), HSM_OK);
 	assert_int_equal(hsm_key_info(t->h, trk, &ki), HSM_OK);
@@ -471,12 +402,12 @@ hmac_bootstrap(void **state)
 	size_t			 len, i;
 	static const size_t	 lens[] = { 0, 1, 55, 64, 65, 2048 };
 
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_trk_bootstrap_create(t->h, TRK1, &trk), HSM_OK);
 	assert_int_equal(hsm_key_info(t->h, trk, &ki), HSM_OK);
 	assert_int_equal(ki.hki_flags, HSM_KI_BOOTSTRAP);
 	/* Still a bootstrap TrK after reopening (not exported yet). */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_TRK, TRK1, &trk), HSM_OK);
 	assert_int_equal(hsm_key_info(t->h, trk, &ki), HSM_OK);
 	assert_int_equal(ki.hki_flags, HSM_KI_BOOTSTRAP);
@@ -527,7 +458,7 @@ hmac_bootstrap(void **state)
 	    sizeof(again), &len), HSM_ERR_DENIED);
 
 	/* Refused after reopening too, and the token shows it locked. */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_TRK, TRK1, &trk), HSM_OK);
 	assert_int_equal(hsm_trk_bootstrap_export(t->h, trk, again,
 	    sizeof(again), &len), HSM_ERR_DENIED);
@@ -558,7 +489,7 @@ wrap_vs_openssl(void **state)
 	size_t		 len, n;
 	int		 wl;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	trk = known_trk(t, TRK1, key);
 	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_INK, INK1, &ink),
 	    HSM_OK);
@@ -632,7 +563,7 @@ wrap_rfc5649_vectors(void **state)
 	size_t			 len;
 
 	raw_import_trk("tk.1.rfc5649@test", kek, sizeof(kek));
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_TRK, "tk.1.rfc5649@test",
 	    &id), HSM_OK);
 	assert_int_equal(hsm_key_info(t->h, id, &ki), HSM_OK);
@@ -663,7 +594,7 @@ rotate(void **state)
 	size_t			 len;
 	int			 n;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	trk = known_trk(t, TRK1, key);
 
 	/* NewTransportKey: tk.2 under tk.1, RFC 3394, 40 bytes. */
@@ -734,7 +665,7 @@ rotate(void **state)
 	raw_lockattrs("tk.2.alice@example.org", CKK_AES, &la);
 	assert_int_equal(la.sensitive, CK_TRUE);
 	assert_int_equal(la.extractable, CK_FALSE);
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_INK,
 	    "ik.2.alice@example.org", &ink2), HSM_OK);
 	OPENSSL_cleanse(nk, sizeof(nk));
@@ -759,7 +690,7 @@ gcm(void **state)
 	size_t		 len, wlen, len2, wlen2;
 	int		 n, ol;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	trk = known_trk(t, TRK1, key);
 	RAND_bytes(pt, sizeof(pt));
 	assert_int_equal(hsm_gcm_seal(t->h, trk, pt, sizeof(pt), "aad", 3,
@@ -886,7 +817,7 @@ xmlsec_kwp_limit(void **state)
 	size_t		 len;
 	int		 n;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	trk = known_trk(t, TRK1, key);
 	RAND_bytes(ssk, sizeof(ssk));
 	assert_int_equal(hsm_wrap_material(t->h, trk, ssk, sizeof(ssk), w,
@@ -987,7 +918,7 @@ xmlsec_hmac_sig(void **state)
 	static const char idattr[] =
 	    "--id-attr:Id urn:3gpp:ns:mcsecKMSSecExt:1.0:SignedKmsResponse";
 
-	open_token(t);
+	hsm_fixture_open(t);
 	trk = known_trk(t, TRK1, key);
 	write_file(t, "trk.bin", key, 32);
 	sign_doc(t, trk, TRK1, 128, doc, sizeof(doc));
@@ -1118,7 +1049,7 @@ policy_matrix_full(void **state)
 	size_t		 r;
 	int		 op, n = 0, bad = 0;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_kek_create(t->h, HSM_LABEL_KEK, &kek), HSM_OK);
 	ids[HSM_KC_KEK] = kek;
 	assert_int_equal(hsm_master_create(t->h, HSM_KC_MASTER_SAKKE,
@@ -1206,7 +1137,7 @@ label_cache_concurrent(void **state)
 	char		 name[HSM_LABEL_MAX + 1], user[32];
 	int		 i;
 
-	open_token(t);
+	hsm_fixture_open(t);
 	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_TRK, TRK1, &trk),
 	    HSM_OK);
 	for (i = 0; i < READERS; i++) {
@@ -1232,7 +1163,7 @@ label_cache_concurrent(void **state)
 		assert_true(rd[i].rd_rounds > 0);
 	}
 	/* Every one found after a fresh scan as well. */
-	reopen(t);
+	hsm_fixture_reopen(t);
 	for (i = 0; i < NEW_USERS; i++) {
 		snprintf(user, sizeof(user), "u%d@example.org", i);
 		assert_int_equal(hsm_user_key_name(i % 2 ? HSM_KC_INK :
@@ -1244,7 +1175,7 @@ label_cache_concurrent(void **state)
 	assert_int_equal(hsm_destroy_all(t->h), HSM_OK);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_TRK, TRK1, &id),
 	    HSM_ERR_NOT_FOUND);
-	reopen(t);
+	hsm_fixture_reopen(t);
 	assert_int_equal(hsm_key_find(t->h, HSM_KC_TRK, TRK1, &id),
 	    HSM_ERR_NOT_FOUND);
 	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_TRK, TRK1, &trk),
@@ -1255,23 +1186,16 @@ int
 main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(user_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(hmac_bootstrap, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(wrap_vs_openssl, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(wrap_rfc5649_vectors, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(rotate, setup, teardown),
-		cmocka_unit_test_setup_teardown(gcm, setup, teardown),
-		cmocka_unit_test_setup_teardown(xmlsec_kwp_limit, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(xmlsec_hmac_sig, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(policy_matrix_full, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(label_cache_concurrent, setup,
-		    teardown),
+		HSM_FIXTURE_TEST(user_keys, setup),
+		HSM_FIXTURE_TEST(hmac_bootstrap, setup),
+		HSM_FIXTURE_TEST(wrap_vs_openssl, setup),
+		HSM_FIXTURE_TEST(wrap_rfc5649_vectors, setup),
+		HSM_FIXTURE_TEST(rotate, setup),
+		HSM_FIXTURE_TEST(gcm, setup),
+		HSM_FIXTURE_TEST(xmlsec_kwp_limit, setup),
+		HSM_FIXTURE_TEST(xmlsec_hmac_sig, setup),
+		HSM_FIXTURE_TEST(policy_matrix_full, setup),
+		HSM_FIXTURE_TEST(label_cache_concurrent, setup),
 	};
 
 	if (argc > 1)
