@@ -15,6 +15,8 @@
 #include "hsm.h"
 
 struct ssl_ctx_st;
+struct store;
+struct auth;
 
 struct kmsd {
 	const struct kms_conf	*conf;
@@ -26,6 +28,8 @@ struct kmsd {
 	uint8_t			 pub_auth_key[ECCSI_POINT_LEN];	/* KPAK */
 	struct ssl_ctx_st	*tls;		/* HTTPS, or NULL */
 	_Atomic bool		 hsm_up;	/* the token answers; else 503 */
+	struct store		*store;		/* kms.db (mcx_open) */
+	struct auth		*auth;		/* [auth], or NULL: off */
 };
 
 #endif /* KMSD_H */

@@ -313,6 +313,8 @@ main(int argc, char *argv[])
 		fatalx("boot: crypto self-test failed; not serving");
 	k.conf = &conf;
 	hsm_boot(&k, &conf);
+	if (mcx_open(&k, bc.data_dir) != 0)	/* store and [auth] */
+		fatalx("boot: store or [auth] failed; not serving");
 
 	memset(&nc, 0, sizeof(nc));
 	nc.nic.nic_addr = conf.addr;
@@ -347,6 +349,7 @@ main(int argc, char *argv[])
 	atomic_store(&health_stop, true);
 	pthread_join(health, NULL);
 	net_stop();
+	mcx_close(&k);
 	net_tls_ctx_free(k.tls);
 	hsm_close(k.hsm);
 	log_info("shutdown: done");

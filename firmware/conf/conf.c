@@ -48,6 +48,17 @@ enum conf_key {
 	K_LOG_LEVEL,
 	K_TLS_CERT,
 	K_TLS_KEY,
+	K_PAST,
+	K_FUTURE,
+	K_AUTH_ISSUER,
+	K_AUTH_AUDIENCE,
+	K_AUTH_SCOPE,
+	K_AUTH_CLAIM,
+	K_AUTH_REALM,
+	K_AUTH_KEYS,
+	K_AUTH_HS256,
+	K_AUTH_LEEWAY,
+	K_AUTH_REQUIRE,
 	K__COUNT
 };
 
@@ -87,7 +98,7 @@ struct conf_ctx {
 
 static conf_set_fn	 set_uri, set_text, set_date, set_u64, set_domains,
 			 set_path, set_envname, set_nic, set_tap, set_ipv4,
-			 set_level;
+			 set_level, set_keyfiles, set_bool;
 
 /* The offset and size of a member of struct kms_conf. */
 #define F(m)	offsetof(struct kms_conf, m), \
@@ -150,12 +161,34 @@ static const struct conf_keydef conf_keys[K__COUNT] = {
 	    F(tls_cert), 0, 0 },
 	{ K_TLS_KEY, "tls", "key_label", set_text,
 	    F(tls_key_label), 1, 0 },
+	{ K_PAST, "kms", "keyprov_past_periods", set_u64,
+	    F(keyprov_past), 0, CONF_WINDOW_MAX },
+	{ K_FUTURE, "kms", "keyprov_future_periods", set_u64,
+	    F(keyprov_future), 0, CONF_WINDOW_MAX },
+	{ K_AUTH_ISSUER, "auth", "issuer", set_text,
+	    F(auth_issuer), 0, 0 },
+	{ K_AUTH_AUDIENCE, "auth", "audience", set_text,
+	    F(auth_audience), 0, 0 },
+	{ K_AUTH_SCOPE, "auth", "scope", set_text,
+	    F(auth_scope), 1, 0 },
+	{ K_AUTH_CLAIM, "auth", "subject_claim", set_text,
+	    F(auth_claim), 1, 0 },
+	{ K_AUTH_REALM, "auth", "realm", set_text,
+	    F(auth_realm), 1, 0 },
+	{ K_AUTH_KEYS, "auth", "key_files", set_keyfiles,
+	    0, 0, 0, 0 },
+	{ K_AUTH_HS256, "auth", "hs256_secret_file", set_path,
+	    F(auth_hs256), 0, 0 },
+	{ K_AUTH_LEEWAY, "auth", "leeway", set_u64,
+	    F(auth_leeway), 0, CONF_LEEWAY_MAX },
+	{ K_AUTH_REQUIRE, "auth", "require_user", set_bool,
+	    F(auth_require_user), 0, 0 },
 };
 
 #undef F
 
 static const char *const conf_sections[] = { "kms", "hsm", "net", "log",
-    "tls" };
+    "tls", "auth" };
 
 /* The characters of a URI (RFC 3986, printable ASCII less the excluded). */
 static int
@@ -575,6 +608,71 @@ set_domains(struct conf_ctx *ctx, const struct conf_keydef *k,
 	return 0;
 }
 
+/* Each call adds absolute paths, space separated (like domains). */
+static int
+set_keyfiles(struct conf_ctx *ctx, const struct conf_keydef *k,
+    const char *v)
+{
+	struct kms_conf	*c = ctx->conf;
+	char		 msg[96];
+	const char	*p = v, *e;
+	size_t		 len;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		len = (size_t)(e - p);
+		if (*p != '/')
+			return conf_fail(ctx, k, "must be absolute paths");
+		if (len >= CONF_STR_MAX) {
+			snprintf(msg, sizeof(msg), "path too long (max %d "
+			    "characters)", CONF_STR_MAX - 1);
+			return conf_fail(ctx, k, msg);
+		}
+		if (c->auth_key_count >= CONF_AUTH_KEYS_MAX) {
+			snprintf(msg, sizeof(msg), "more than %d key files",
+			    CONF_AUTH_KEYS_MAX);
+			return conf_fail(ctx, k, msg);
+		}
+		memcpy(c->auth_keys[c->auth_key_count], p, len);
+		c->auth_keys[c->auth_key_count][len] = '\0';
+		if (!is_clean_text(c->auth_keys[c->auth_key_count]))
+			return conf_fail(ctx, k, "control character or "
+			    "invalid UTF-8");
+		c->auth_key_count++;
+		p = e;
+	}
+	return 0;
+}
+
+static int
+set_bool(struct conf_ctx *ctx, const struct conf_keydef *k, const char *v)
+{
+	bool	 b;
+
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		b = true;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+	    strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		b = false;
+	else
+		return conf_fail(ctx, k, "must be yes or no");
+	*(bool *)(void *)field(ctx, k) = b;
+	return 0;
+}
+
+/* Keys that may be repeated and continued on indented lines. */
+static int
+is_list_key(enum conf_key id)
+{
+	return id == K_DOMAINS || id == K_AUTH_KEYS;
+}
+
 static int
 is_known_section(const char *s)
 {
@@ -621,10 +719,10 @@ conf_handler(void *user, const char *section, const char *name,
 		    section, name);
 		return 0;
 	}
-	if (k->id != K_DOMAINS) {
+	if (!is_list_key(k->id)) {
 		if (ctx->cont) {
 			conf_fail(ctx, k, "indented continuation line (only "
-			    "domains may continue)");
+			    "domains and key_files may continue)");
 			return 0;
 		}
 		if (ctx->seen[k->id]) {
@@ -704,6 +802,34 @@ conf_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/*
+ * [auth]: off when issuer is empty (then no other [auth] key may be set);
+ * on, it needs audience and at least one key file or the HS256 secret.
+ */
+static void
+conf_check_auth(struct conf_ctx *ctx)
+{
+	struct kms_conf	*c = ctx->conf;
+	enum conf_key	 id;
+
+	if (c->auth_issuer[0] == '\0') {
+		for (id = K_AUTH_AUDIENCE; id <= K_AUTH_REQUIRE; id++)
+			if (ctx->seen[id]) {
+				conf_fail_key(ctx, id, "needs auth.issuer");
+				return;
+			}
+		return;
+	}
+	if (c->auth_audience[0] == '\0') {
+		conf_fail_key(ctx, K_AUTH_ISSUER, "auth.audience is required "
+		    "with auth.issuer");
+		return;
+	}
+	if (c->auth_key_count == 0 && c->auth_hs256[0] == '\0')
+		conf_fail_key(ctx, K_AUTH_ISSUER, "set auth.key_files or "
+		    "auth.hs256_secret_file");
+}
+
 /* Checks across keys, once the whole file is read. */
 static void
 conf_check(struct conf_ctx *ctx)
@@ -743,6 +869,7 @@ conf_check(struct conf_ctx *ctx)
 		    "gateway equals the address");
 		return;
 	}
+	conf_check_auth(ctx);
 }
 
 static uint32_t
@@ -781,6 +908,15 @@ conf_defaults(struct kms_conf *conf)
 	    CONF_DEF_TLS_KEY);
 	snprintf(conf->log_level, sizeof(conf->log_level), "%s",
 	    CONF_DEF_LOG_LEVEL);
+	conf->keyprov_past = CONF_DEF_PAST_PERIODS;
+	conf->keyprov_future = CONF_DEF_FUTURE_PERIODS;
+	snprintf(conf->auth_scope, sizeof(conf->auth_scope), "%s",
+	    CONF_DEF_AUTH_SCOPE);
+	snprintf(conf->auth_claim, sizeof(conf->auth_claim), "%s",
+	    CONF_DEF_AUTH_CLAIM);
+	snprintf(conf->auth_realm, sizeof(conf->auth_realm), "%s",
+	    CONF_DEF_AUTH_REALM);
+	conf->auth_leeway = CONF_DEF_AUTH_LEEWAY;
 }
 
 /* see conf.h */

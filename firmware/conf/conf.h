@@ -28,6 +28,9 @@
 #define CONF_TIMEOUT_MAX	600000
 #define CONF_LINE_MAX		196	/* characters per line (libinih's 200,
 					   less CR, LF and NUL) */
+#define CONF_AUTH_KEYS_MAX	4	/* auth.key_files (IdMS key rollover) */
+#define CONF_LEEWAY_MAX		300	/* auth.leeway, seconds */
+#define CONF_WINDOW_MAX		24	/* keyprov past/future periods */
 
 /* Defaults (conf_defaults). */
 #define CONF_DEF_PERIOD		2592000		/* 30 days */
@@ -45,6 +48,12 @@
 #define CONF_DEF_IDLE_TIMEOUT	30000	/* as NET_IDLE_TIMEOUT_MS */
 #define CONF_DEF_TLS_KEY	"kms.tls"	/* label of the TLS key pair */
 #define CONF_DEF_LOG_LEVEL	"info"
+#define CONF_DEF_AUTH_SCOPE	"3gpp:mc:ptt_key_management_service"
+#define CONF_DEF_AUTH_CLAIM	"sub"
+#define CONF_DEF_AUTH_REALM	"kms"
+#define CONF_DEF_AUTH_LEEWAY	30	/* seconds */
+#define CONF_DEF_PAST_PERIODS	1	/* keyprov/<URI>/<time> window */
+#define CONF_DEF_FUTURE_PERIODS	1
 
 struct kms_conf {
 	/* [kms]: the KMS certificate (TS 33.180 D.3.2) */
@@ -58,6 +67,10 @@ struct kms_conf {
 	uint64_t	 user_key_offset;	/* seconds, < period */
 	char		 domains[CONF_DOMAINS_MAX][CONF_STR_MAX]; /* domains = a b c */
 	size_t		 domain_count;
+	/* keyprov/<URI>/<NTP time>: how many key periods before and after
+	 * the current one a client may ask for (0 = the current only). */
+	unsigned	 keyprov_past;		/* keyprov_past_periods */
+	unsigned	 keyprov_future;	/* keyprov_future_periods */
 
 	/* [hsm] */
 	char		 hsm_module[CONF_STR_MAX];	/* module */
@@ -83,6 +96,19 @@ struct kms_conf {
 
 	/* [log] */
 	char		 log_level[16];	/* level: err|warn|info|debug */
+
+	/* [auth]: IdMS access tokens (firmware/auth).  Enabled when issuer
+	 * is set; then audience and at least one key are required. */
+	char		 auth_issuer[CONF_STR_MAX];	/* issuer */
+	char		 auth_audience[CONF_STR_MAX];	/* audience */
+	char		 auth_scope[CONF_STR_MAX];	/* scope */
+	char		 auth_claim[CONF_STR_MAX];	/* subject_claim */
+	char		 auth_realm[CONF_STR_MAX];	/* realm */
+	char		 auth_keys[CONF_AUTH_KEYS_MAX][CONF_STR_MAX]; /* key_files */
+	size_t		 auth_key_count;
+	char		 auth_hs256[CONF_STR_MAX];	/* hs256_secret_file */
+	unsigned	 auth_leeway;	/* leeway: seconds, 0..CONF_LEEWAY_MAX */
+	bool		 auth_require_user;	/* require_user: yes|no */
 };
 
 /*
@@ -97,7 +123,9 @@ struct kms_conf {
  * key given twice, a key outside a section and a syntax error are all
  * refused (a typo must not pass silently).  A line holds at most
  * CONF_LINE_MAX characters.  "domains" is a space-separated list; it may
- * be repeated (or continued on indented lines) to add more domains.
+ * be repeated (or continued on indented lines) to add more domains;
+ * auth.key_files works the same way.  Booleans are yes/no (also
+ * true/false, on/off, 1/0).
  * Dates are xsd:dateTime "YYYY-MM-DDThh:mm:ss" with an optional "Z"; a
  * value without a zone is UTC.  Addresses are dotted-quad IPv4.
  * Not thread safe: call once at boot.

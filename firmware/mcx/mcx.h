@@ -7,14 +7,19 @@
  * mcx_error_body, so every answer of the KMS interface, success or error,
  * carries a KmsResponse body (docs/api.md).
  *
- * This release implements KMS Initialize (POST .../init).  The other
- * resources of the tree (keyprov, certcache, cert, lookup, redirect) are
- * routed and answered 501 with a KmsError, so a client learns precisely
- * that the function is missing rather than getting a 404.
+ * This release implements KMS Initialize (public, no token), KMS
+ * KeyProvision (keyprov, keyprov/<URI>, keyprov/<URI>/<NTP time>), KMS
+ * CertCache (certcache, certcache/<N>) and KMS Cert (cert/<CertUri>);
+ * the last three need an IdMS access token (firmware/auth) and every
+ * refusal and every released key set is audited in the store.  lookup and
+ * redirect are routed and answered 501 with a KmsError, so a client learns
+ * precisely that the function is missing rather than getting a 404.
+ * docs/api.md has every status and KmsError.
  *
  * Threads: handlers run on net/ worker threads, several at once; they only
- * read struct kmsd and keep no state.  Requests are not authenticated yet
- * in this release: responses name the user MCX_ANON_USER_URI.
+ * read struct kmsd and keep no state of their own (the store and the HSM
+ * are thread safe).  Responses to unauthenticated requests name the user
+ * MCX_ANON_USER_URI; the others the token's subject.
  */
 #ifndef MCX_H
 #define MCX_H
@@ -22,6 +27,8 @@
 #include <stddef.h>
 
 #include "net.h"
+
+struct kmsd;
 
 /* The resource tree root (spec/mcx-kms.md 1.2). */
 #define MCX_ROOT		"/keymanagement/identity/v1"
@@ -46,9 +53,10 @@
 /*
  * The route table: POST only.
  *   MCX_ROOT "/init"         KMS Initialize: 200 + KmsResponse/KmsInit
- *   MCX_ROOT "/keyprov"[/..] not implemented: 501 + KmsError
- *   MCX_ROOT "/certcache"[/..], "/cert"[/..], "/lookup"[/..], "/redirect"
- *                            not implemented: 501 + KmsError
+ *   MCX_ROOT "/keyprov"[/<URI>[/<time>]]  KmsKeyProv (token required)
+ *   MCX_ROOT "/certcache"[/<N>]           KmsCertCache (token required)
+ *   MCX_ROOT "/cert/<CertUri>"            KmsCertCache, one certificate
+ *   MCX_ROOT "/lookup"[/..], "/redirect"  not implemented: 501 + KmsError
  * The handlers' arg is the struct kmsd * of the process (not NULL); a NULL
  * arg makes a handler fail (net/ answers 500).
  */
@@ -67,5 +75,15 @@ void	 mcx_error_body(int status, struct http_response *res, void *arg);
 
 /* The fixed ErrorMsg for an HTTP status (never NULL). */
 const char *mcx_error_msg(int status);
+
+/*
+ * Boot: open the store (<data_dir>/kms.db, created and migrated on first
+ * boot) into k->store and, when [auth] issuer is set, the access-token
+ * checker into k->auth (NULL otherwise: the authenticated resources then
+ * answer 503).  Returns 0, or -1 with a log line (kmsd stops).
+ * mcx_close frees both; call it after net_stop.
+ */
+int	 mcx_open(struct kmsd *k, const char *data_dir);
+void	 mcx_close(struct kmsd *k);
 
 #endif /* MCX_H */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
@@ -513,4 +514,507 @@ xml_error_response(const struct kms_resp_meta *meta, int error_code,
 fail:
 	xmlFreeDoc(doc);
 	return status;
+}
+
+/* ---------------------------------------------------------------------
+ * Key provisioning, the certificate cache, request bodies.
+ */
+
+#define KEY_MARK	"KMSKEY "	/* placeholder comment text */
+#define KEY_MARK_OPEN	"<!--" KEY_MARK
+#define KEYS_PER_SET	3		/* RSK, SSK, PVT */
+
+/*
+ * A key element with a placeholder: a comment "KMSKEY <i>" and an empty
+ * text node (a text child keeps libxml2's indenting out of the element,
+ * so the hex later written in place of the comment stands alone).  No
+ * text of a request or of the store can serialise as "<!--": libxml2
+ * escapes '<' in text and attribute values.
+ */
+static int
+add_key_mark(xmlNodePtr parent, xmlNsPtr ns, xmlNsPtr xsi, const char *name,
+    unsigned idx)
+{
+	xmlNodePtr	 el, c, t;
+	char		 mark[32];
+
+	el = xmlNewChild(parent, ns, BAD_CAST name, NULL);
+	if (el == NULL || xmlNewNsProp(el, xsi, BAD_CAST "type",
+	    BAD_CAST "KeyContentType") == NULL)
+		return XML_ERR_MEMORY;
+	snprintf(mark, sizeof(mark), KEY_MARK "%u", idx);
+	if ((c = xmlNewComment(BAD_CAST mark)) == NULL)
+		return XML_ERR_MEMORY;
+	if (xmlAddChild(el, c) == NULL) {
+		xmlFreeNode(c);
+		return XML_ERR_MEMORY;
+	}
+	if ((t = xmlNewText(BAD_CAST "")) == NULL)
+		return XML_ERR_MEMORY;
+	if (xmlAddChild(el, t) == NULL) {
+		xmlFreeNode(t);
+		return XML_ERR_MEMORY;
+	}
+	return XML_OK;
+}
+
+static int
+check_keyset(const struct kms_keyset_info *k)
+{
+	if (!xml_is_text(k->kms_uri) || k->kms_uri[0] == '\0' ||
+	    !xml_is_text(k->user_uri) || k->user_uri[0] == '\0' ||
+	    (k->cert_uri != NULL && !xml_is_text(k->cert_uri)) ||
+	    (k->issuer != NULL && !xml_is_text(k->issuer)) ||
+	    k->rsk == NULL || k->ssk == NULL || k->pvt == NULL)
+		return XML_ERR_ARGS;
+	return XML_OK;
+}
+
+/* KmsKeySet number i (D.3.3, element order of notes 3.6). */
+static int
+add_keyset(xmlNodePtr parent, xmlNsPtr ns, xmlNsPtr xsi,
+    const struct kms_keyset_info *k, unsigned i)
+{
+	xmlNodePtr	 set;
+	int		 rc;
+
+	set = xmlNewChild(parent, ns, BAD_CAST "KmsKeySet", NULL);
+	if (set == NULL || xmlNewProp(set, BAD_CAST "Version",
+	    BAD_CAST XML_VER_KEYSET) == NULL)
+		return XML_ERR_MEMORY;
+	rc = add_text(set, ns, "KmsUri", k->kms_uri);
+	if (rc == XML_OK)
+		rc = add_opt_text(set, ns, "CertUri", k->cert_uri);
+	if (rc == XML_OK)
+		rc = add_opt_text(set, ns, "Issuer", k->issuer);
+	if (rc == XML_OK)
+		rc = add_text(set, ns, "UserUri", k->user_uri);
+	if (rc == XML_OK)
+		rc = add_hex(set, ns, "UserID", k->user_id,
+		    sizeof(k->user_id));
+	if (rc == XML_OK)
+		rc = add_time(set, ns, "ValidFrom", k->valid_from);
+	if (rc == XML_OK)
+		rc = add_time(set, ns, "ValidTo", k->valid_to);
+	if (rc == XML_OK)
+		rc = add_u64(set, ns, "KeyPeriodNo", k->key_period_no);
+	if (rc == XML_OK)
+		rc = add_text(set, ns, "Revoked",
+		    k->revoked ? "true" : "false");
+	if (rc == XML_OK)
+		rc = add_key_mark(set, ns, xsi, "UserDecryptKey",
+		    KEYS_PER_SET * i);
+	if (rc == XML_OK)
+		rc = add_key_mark(set, ns, xsi, "UserSigningKeySSK",
+		    KEYS_PER_SET * i + 1);
+	if (rc == XML_OK)
+		rc = add_key_mark(set, ns, xsi, "UserPubTokenPVT",
+		    KEYS_PER_SET * i + 2);
+	return rc;
+}
+
+/* Append len key octets as upper-case hex to out through a wiped buffer. */
+static int
+put_key_hex(struct buf *out, const uint8_t *v, size_t len)
+{
+	static const char	 digits[] = "0123456789ABCDEF";
+	char			 hex[2 * SAKKE_POINT_LEN];
+	size_t			 i;
+	int			 rc;
+
+	if (2 * len > sizeof(hex))
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		hex[2 * i] = digits[v[i] >> 4];
+		hex[2 * i + 1] = digits[v[i] & 0x0f];
+	}
+	rc = buf_add(out, hex, 2 * len);
+	explicit_bzero(hex, sizeof(hex));	/* wipe: key hex */
+	return rc;
+}
+
+/* Wipe what was appended to out since start and cut it back. */
+static void
+buf_cut(struct buf *out, size_t start)
+{
+	if (out->b_data == NULL || out->b_len <= start)
+		return;
+	explicit_bzero(out->b_data + start, out->b_len - start);
+	out->b_len = start;
+	out->b_data[start] = '\0';
+}
+
+/*
+ * Copy the serialised text onto out, writing the hex of key number i
+ * (sets[i / 3], RSK, SSK, PVT) in place of each placeholder comment.
+ */
+static int
+splice_keys(const char *text, size_t len, const struct kms_keyset_info *sets,
+    size_t n, struct buf *out)
+{
+	const char	*p = text, *end = text + len, *m, *c;
+	size_t		 start = out->b_len;
+	unsigned long	 idx;
+	char		*e;
+	int		 rc = 0, status = XML_ERR_GENERAL;
+
+	while (p < end) {
+		m = memmem(p, (size_t)(end - p), KEY_MARK_OPEN,
+		    sizeof(KEY_MARK_OPEN) - 1);
+		if (m == NULL) {
+			rc = buf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		if ((rc = buf_add(out, p, (size_t)(m - p))) != 0)
+			break;
+		c = m + sizeof(KEY_MARK_OPEN) - 1;
+		idx = strtoul(c, &e, 10);
+		if (e == c || (size_t)(end - e) < 3 ||
+		    memcmp(e, "-->", 3) != 0 || idx >= KEYS_PER_SET * n)
+			goto fail;
+		switch (idx % KEYS_PER_SET) {
+		case 0:
+			rc = put_key_hex(out, sets[idx / 3].rsk,
+			    SAKKE_RSK_LEN);
+			break;
+		case 1:
+			rc = put_key_hex(out, sets[idx / 3].ssk,
+			    ECCSI_SCALAR_LEN);
+			break;
+		default:
+			rc = put_key_hex(out, sets[idx / 3].pvt,
+			    ECCSI_POINT_LEN);
+			break;
+		}
+		if (rc != 0)
+			break;
+		p = e + 3;
+	}
+	if (rc == -E2BIG) {
+		status = XML_ERR_SPACE;
+		goto fail;
+	}
+	if (rc != 0) {
+		status = XML_ERR_MEMORY;
+		goto fail;
+	}
+	return XML_OK;
+fail:
+	buf_cut(out, start);
+	return status;
+}
+
+/* see xml.h */
+int
+xml_keyprov_response(const struct kms_resp_meta *meta,
+    const struct kms_keyset_info *sets, size_t n, struct buf *out)
+{
+	xmlDocPtr	 doc = NULL;
+	xmlNodePtr	 root, msg, kp;
+	xmlNsPtr	 ns, xsi;
+	xmlChar		*mem = NULL;
+	size_t		 i;
+	int		 len = 0, status = XML_ERR_GENERAL, rc;
+
+	if (out == NULL || n > XML_KEYSETS_MAX || (n > 0 && sets == NULL)) {
+		status = XML_ERR_ARGS;
+		goto fail;
+	}
+	for (i = 0; i < n; i++)
+		if (check_keyset(&sets[i]) != XML_OK) {
+			status = XML_ERR_ARGS;
+			goto fail;
+		}
+	rc = resp_begin(meta, &doc, &root, &ns);
+	if (rc != XML_OK) {
+		status = rc;
+		goto fail;
+	}
+	status = XML_ERR_MEMORY;
+	if ((xsi = xmlNewNs(root, BAD_CAST XML_NS_XSI, BAD_CAST "xsi")) ==
+	    NULL)
+		goto fail;
+	msg = xmlNewChild(root, ns, BAD_CAST "KmsMessage", NULL);
+	if (msg == NULL)
+		goto fail;
+	kp = xmlNewChild(msg, ns, BAD_CAST "KmsKeyProv", NULL);
+	if (kp == NULL || xmlNewProp(kp, BAD_CAST "Version",
+	    BAD_CAST XML_VER_KEYPROV) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		rc = add_keyset(kp, ns, xsi, &sets[i], (unsigned)i);
+		if (rc != XML_OK) {
+			status = rc;
+			goto fail;
+		}
+	}
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
+	if (mem == NULL || len <= 0)
+		goto fail;
+	status = splice_keys((const char *)mem, (size_t)len, sets, n, out);
+fail:
+	xmlFree(mem);
+	xmlFreeDoc(doc);
+	return status;
+}
+
+/*
+ * The hardened parser: no network, no DTD loading, no entity
+ * substitution, no huge documents; a document with any DTD, or elements
+ * nested deeper than XML_REQ_DEPTH_MAX, is refused (NULL).
+ */
+static int
+depth_ok(xmlNodePtr n, int depth)
+{
+	xmlNodePtr	 c;
+
+	if (depth > XML_REQ_DEPTH_MAX)
+		return 0;
+	for (c = n->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !depth_ok(c, depth + 1))
+			return 0;
+	return 1;
+}
+
+static xmlDocPtr
+parse_hardened(const char *data, size_t len)
+{
+	xmlParserCtxtPtr	 pctx;
+	xmlDocPtr		 doc;
+
+	if (data == NULL || len == 0 || len > XML_REQ_MAX)
+		return NULL;
+	/* No DTD at all: refused before libxml2 reads any declaration. */
+	if (memmem(data, len, "<!DOCTYPE", 9) != NULL ||
+	    memmem(data, len, "<!ENTITY", 8) != NULL)
+		return NULL;
+	pthread_once(&xml_once, xml_once_init);
+	if ((pctx = xmlNewParserCtxt()) == NULL)
+		return NULL;
+	doc = xmlCtxtReadMemory(pctx, data, (int)len, "request.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+	    XML_PARSE_NOCDATA);
+	xmlFreeParserCtxt(pctx);
+	if (doc == NULL)
+		return NULL;
+	if (doc->intSubset != NULL || doc->extSubset != NULL ||
+	    xmlDocGetRootElement(doc) == NULL ||
+	    !depth_ok(xmlDocGetRootElement(doc), 1)) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static bool
+is_kms_el(xmlNodePtr n, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	    xmlStrEqual(n->ns->href, BAD_CAST XML_NS_KMS) &&
+	    xmlStrEqual(n->name, BAD_CAST name);
+}
+
+static xmlNodePtr
+kms_child(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr	 c;
+
+	for (c = parent->children; c != NULL; c = c->next)
+		if (is_kms_el(c, name))
+			return c;
+	return NULL;
+}
+
+/* Trimmed text of el into out (out_size bytes); -1 when empty or long. */
+static int
+el_text(xmlNodePtr el, char *out, size_t out_size)
+{
+	xmlChar		*c;
+	const char	*b, *e;
+	int		 rc = -1;
+
+	if (el == NULL || (c = xmlNodeGetContent(el)) == NULL)
+		return -1;
+	for (b = (const char *)c; *b == ' ' || *b == '\t' || *b == '\n' ||
+	    *b == '\r'; b++)
+		;
+	e = b + strlen(b);
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+	    e[-1] == '\r'))
+		e--;
+	if (e > b && (size_t)(e - b) < out_size) {
+		memcpy(out, b, (size_t)(e - b));
+		out[e - b] = '\0';
+		rc = xml_is_text(out) ? 0 : -1;
+	}
+	xmlFree(c);
+	return rc;
+}
+
+/* The KmsCertificate of a certificate document's root, or NULL. */
+static xmlNodePtr
+cert_of(xmlNodePtr root, bool *is_signed)
+{
+	if (is_kms_el(root, "KmsCertificate")) {
+		*is_signed = false;
+		return root;
+	}
+	if (is_kms_el(root, "SignedKmsCertificate")) {
+		*is_signed = true;
+		return kms_child(root, "KmsCertificate");
+	}
+	return NULL;
+}
+
+static int
+cert_ref_of(xmlNodePtr root, struct kms_cert_ref *ref)
+{
+	xmlNodePtr	 cert;
+	xmlChar		*role;
+
+	memset(ref, 0, sizeof(*ref));
+	if ((cert = cert_of(root, &ref->cr_signed)) == NULL)
+		return XML_ERR_ARGS;
+	if (el_text(kms_child(cert, "CertUri"), ref->cr_cert_uri,
+	    sizeof(ref->cr_cert_uri)) != 0 ||
+	    el_text(kms_child(cert, "KmsUri"), ref->cr_kms_uri,
+	    sizeof(ref->cr_kms_uri)) != 0)
+		return XML_ERR_ARGS;
+	if ((role = xmlGetNoNsProp(cert, BAD_CAST "Role")) != NULL) {
+		snprintf(ref->cr_role, sizeof(ref->cr_role), "%s",
+		    (const char *)role);
+		xmlFree(role);
+	}
+	return XML_OK;
+}
+
+/* see xml.h */
+int
+xml_cert_parse(const char *xml, size_t len, struct kms_cert_ref *ref)
+{
+	xmlDocPtr	 doc;
+	int		 rc;
+
+	if (ref == NULL || (doc = parse_hardened(xml, len)) == NULL)
+		return XML_ERR_ARGS;
+	rc = cert_ref_of(xmlDocGetRootElement(doc), ref);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+struct xml_certcache {
+	xmlDocPtr	 cc_doc;
+	xmlNodePtr	 cc_cache;	/* KmsCertCache */
+	xmlNodePtr	 cc_first_plain;	/* first KmsCertificate child */
+};
+
+/* see xml.h */
+int
+xml_certcache_new(const struct kms_resp_meta *meta, uint64_t cache_num,
+    struct xml_certcache **out)
+{
+	struct xml_certcache	*cc;
+	xmlNodePtr		 root, msg;
+	xmlNsPtr		 ns;
+	char			 num[XML_U64_LEN];
+	int			 rc;
+
+	if (out == NULL)
+		return XML_ERR_ARGS;
+	*out = NULL;
+	if ((cc = calloc(1, sizeof(*cc))) == NULL)
+		return XML_ERR_MEMORY;
+	rc = resp_begin(meta, &cc->cc_doc, &root, &ns);
+	if (rc != XML_OK) {
+		free(cc);
+		return rc;
+	}
+	snprintf(num, sizeof(num), "%" PRIu64, cache_num);
+	msg = xmlNewChild(root, ns, BAD_CAST "KmsMessage", NULL);
+	if (msg == NULL || (cc->cc_cache = xmlNewChild(msg, ns,
+	    BAD_CAST "KmsCertCache", NULL)) == NULL ||
+	    xmlNewProp(cc->cc_cache, BAD_CAST "Version",
+	    BAD_CAST XML_VER_CERTCACHE) == NULL ||
+	    xmlNewProp(cc->cc_cache, BAD_CAST "CacheNum", BAD_CAST num) ==
+	    NULL) {
+		xml_certcache_free(cc);
+		return XML_ERR_MEMORY;
+	}
+	*out = cc;
+	return XML_OK;
+}
+
+/* see xml.h */
+int
+xml_certcache_add(struct xml_certcache *cc, const char *xml, size_t len)
+{
+	struct kms_cert_ref	 ref;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, copy;
+	int			 status = XML_ERR_ARGS;
+
+	if (cc == NULL || (doc = parse_hardened(xml, len)) == NULL)
+		return XML_ERR_ARGS;
+	root = xmlDocGetRootElement(doc);
+	if (cert_ref_of(root, &ref) != XML_OK)
+		goto fail;
+	status = XML_ERR_MEMORY;
+	if ((copy = xmlDocCopyNode(root, cc->cc_doc, 1)) == NULL)
+		goto fail;
+	if (ref.cr_signed && cc->cc_first_plain != NULL)
+		xmlAddPrevSibling(cc->cc_first_plain, copy);
+	else
+		xmlAddChild(cc->cc_cache, copy);
+	if (!ref.cr_signed && cc->cc_first_plain == NULL)
+		cc->cc_first_plain = copy;
+	xmlReconciliateNs(cc->cc_doc, copy);
+	status = XML_OK;
+fail:
+	xmlFreeDoc(doc);
+	return status;
+}
+
+/* see xml.h */
+int
+xml_certcache_finish(struct xml_certcache *cc, struct buf *out)
+{
+	if (cc == NULL || out == NULL)
+		return XML_ERR_ARGS;
+	return resp_finish(cc->cc_doc, out);
+}
+
+/* see xml.h */
+void
+xml_certcache_free(struct xml_certcache *cc)
+{
+	if (cc == NULL)
+		return;
+	xmlFreeDoc(cc->cc_doc);
+	free(cc);
+}
+
+/* see xml.h */
+int
+xml_request_kind(const uint8_t *body, size_t len)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 root;
+	size_t		 i;
+	int		 kind = XML_ERR_ARGS;
+
+	for (i = 0; i < len; i++)
+		if (!(body[i] == ' ' || body[i] == '\t' || body[i] == '\n' ||
+		    body[i] == '\r'))
+			break;
+	if (i == len)
+		return XML_REQ_EMPTY;
+	if ((doc = parse_hardened((const char *)body, len)) == NULL)
+		return XML_ERR_ARGS;
+	root = xmlDocGetRootElement(doc);
+	if (is_kms_el(root, "KmsRequest"))
+		kind = XML_REQ_PLAIN;
+	else if (is_kms_el(root, "SignedKmsRequest"))
+		kind = XML_REQ_SIGNED;
+	xmlFreeDoc(doc);
+	return kind;
 }

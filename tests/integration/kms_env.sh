@@ -5,7 +5,12 @@
 #          port 0 and waits until it serves; sets KMS_URL, KMS_DIR,
 #          KMS_DATA, KMS_PID.  With KMS_TLS set, it also provisions the TLS
 #          key and certificates and serves HTTPS; KMS_CA is the CA to trust.
+#          Also makes a test IdMS key (kms-token genkey, $KMS_DIR/idms) and
+#          configures [auth] for it (issuer $KMS_ISS, audience $KMS_AUD).
+# kms_start starts kmsd again on the same directory (after a kill -9).
 # kms_down stops kmsd (SIGTERM), checks it exited 0, removes the temp dir.
+# kms_token SUB [kms-token options...]  prints a token for SUB.
+# kms_admin ARGS...  runs kms-admin on the data directory.
 # Needs BUILD (the build directory) and SRC (the source tree) set.
 set -u
 
@@ -17,6 +22,10 @@ KMS_URI=${KMS_URI:-kms.example.org}
 KMSD=${KMSD:-$BUILD/firmware/kmsd}
 PROVISION=$BUILD/tools/kms-provision/kms-provision
 CLIENT=$BUILD/tools/kms-client/kms-client
+TOKEN=$BUILD/tools/kms-token/kms-token
+ADMIN=$BUILD/tools/kms-admin/kms-admin
+KMS_ISS=${KMS_ISS:-https://idms.example.org}
+KMS_AUD=${KMS_AUD:-kms.example.org}
 
 kms_fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -64,9 +73,23 @@ ${KMS_NET_EXTRA:-}
 
 [log]
 level = info
+
+[auth]
+issuer = $KMS_ISS
+audience = $KMS_AUD
+key_files = $KMS_DIR/idms/idms-pub.pem
+${KMS_AUTH_EXTRA:-}
 CONF
+	mkdir -p "$KMS_DIR/idms"
+	"$TOKEN" genkey --out "$KMS_DIR/idms" >/dev/null ||
+	    kms_fail "kms-token genkey"
+	kms_start
+}
+
+kms_start() {
+	rm -f "$KMS_DATA/kmsd.port"
 	"$KMSD" -c "$KMS_DIR/kmsd.conf" -d "$KMS_DATA" \
-	    > "$KMS_DIR/kmsd.out" 2>&1 &
+	    >> "$KMS_DIR/kmsd.out" 2>&1 &
 	KMS_PID=$!
 	local i
 	for i in $(seq 1 200); do
@@ -95,4 +118,14 @@ kms_down() {
 	KMS_PID=
 	[ -n "${KMS_KEEP:-}" ] || rm -rf "$KMS_DIR"
 	return $rc
+}
+
+kms_token() {
+	local sub=$1; shift
+	"$TOKEN" --key "$KMS_DIR/idms/idms-key.pem" --iss "$KMS_ISS" \
+	    --aud "$KMS_AUD" --sub "$sub" "$@"
+}
+
+kms_admin() {
+	"$ADMIN" -d "$KMS_DATA" "$@"
 }

@@ -3,8 +3,21 @@
  * as an independent verifier of kmsd.
  *
  *	kms-client --url URL [options] init
+ *	kms-client --url URL [options] --token T keyprov [URI [NTPHEX]]
+ *	kms-client --url URL [options] --token T certcache [N]
  *	kms-client --url URL [options] raw METHOD PATH
  *
+ * keyprov runs init (to learn the Root certificate: KmsUri, key period,
+ * Z_S, KPAK), then POSTs keyprov, keyprov/<pct-encoded URI> or
+ * keyprov/<URI>/<NTPHEX> --count times and verifies every key set on its
+ * own: XSD, UserID against this tool's own UID derivation, ValidFrom/
+ * ValidTo/KeyPeriodNo, SSK/PVT with OpenSSL's P-256 ([SSK]G = KPAK +
+ * [HS]PVT), the RSK a point of order q and, when built with wolfSSL's
+ * SAKKE, the pairing check <[b]P + Z_S, RSK> = g (wc_ValidateSakkeRsk);
+ * every response must carry the same key sets.  It prints one line per
+ * key set with a digest of its keys (never the keys).  certcache
+ * verifies a KmsCertCache and prints its CacheNum; cert CERTURI the same
+ * for one certificate (KMS Cert).
  * init POSTs an empty body to URL/keymanagement/identity/v1/init and
  * verifies every answer completely (ucheck.h).  raw sends one request
  * and prints its HTTP status; with --expect-status and --expect-kms-error
@@ -23,9 +36,23 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#ifdef KC_HAVE_WOLF
+#include <wolfssl/options.h>
+#ifndef WOLFCRYPT_HAVE_SAKKE
+#undef KC_HAVE_WOLF
+#endif
+#endif
+#ifdef KC_HAVE_WOLF
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/sakke.h>
+#endif
 
 #include "ucheck.h"
 
@@ -33,7 +60,9 @@
 #define KC_DEFAULT_XSD		"tests/schema/kms-interface.xsd"
 #endif
 
-#define KC_INIT_PATH		"/keymanagement/identity/v1/init"
+#define KC_ROOT_PATH		"/keymanagement/identity/v1"
+#define KC_INIT_PATH		KC_ROOT_PATH "/init"
+#define KC_NTP_UNIX		2208988800ULL
 #define KC_MAX_BODY		(1024 * 1024)	/* largest response kept */
 #define KC_MAX_REQ_BODY		(64 * 1024 * 1024) /* largest --body file */
 #define KC_MAX_COUNT		1000000		/* --count ceiling */
@@ -56,6 +85,9 @@ struct opts {
 	long		 o_count;
 	long		 o_timeout;
 	long		 o_expect_status;	/* -1: not checked */
+	long		 o_expect_sets;		/* -1: not checked */
+	long		 o_expect_certs;	/* -1: not checked */
+	long long	 o_expect_cache;	/* -1: not checked */
 	bool		 o_expect_error;
 	bool		 o_new_conn;
 	bool		 o_quiet;
@@ -94,6 +126,12 @@ static int		 exchange(CURL *, struct body *, struct answer *,
 static int		 run_init(const struct opts *, const struct ucheck *);
 static int		 run_raw(const struct opts *, const struct ucheck *,
 			    const char *, const char *);
+static int		 run_keyprov(const struct opts *, const struct ucheck *,
+			    const char *, const char *);
+static int		 run_certcache(const struct opts *,
+			    const struct ucheck *, const char *);
+static int		 run_cache(const struct opts *, const struct ucheck *,
+			    const char *, const char *);
 
 static void
 usage(void)
@@ -102,9 +140,13 @@ usage(void)
 	    "usage: %s --url URL [--xsd PATH] [--save DIR] [--count N]\n"
 	    "\t[--keepalive | --new-conn] [--token BEARER]\n"
 	    "\t[--expect-kms-uri URI] [--timeout SEC] [--cacert CA.pem] [-q] init\n"
+	    "       %s --url URL [options] --token T [--expect-sets N] keyprov "
+	    "[URI [NTPHEX]]\n"
+	    "       %s --url URL [options] --token T [--expect-cache-num N]\n"
+	    "\t[--expect-certs N] certcache [N] | cert CERTURI\n"
 	    "       %s --url URL [options] raw METHOD PATH [--body FILE]\n"
 	    "\t[--header 'H: v'] [--expect-status N] [--expect-kms-error]\n",
-	    progname, progname);
+	    progname, progname, progname, progname);
 	exit(2);
 }
 
@@ -551,13 +593,386 @@ run_raw(const struct opts *o, const struct ucheck *uc, const char *method,
 	return ret;
 }
 
+/*
+ * One POST of an empty body to the resource path (with the token when
+ * given).  Returns 0 when there was an answer.
+ */
+static int
+post_once(const struct opts *o, const char *path, const char *what, long n,
+    struct body *b, struct answer *a)
+{
+	struct curl_slist	*hdrs = NULL, *h;
+	char			 url[KC_URL_LEN], auth[KC_URL_LEN];
+	CURL			*c = NULL;
+	int			 ret = -1;
+
+	if (snprintf(url, sizeof(url), "%s%s", o->o_url, path) >=
+	    (int)sizeof(url)) {
+		fail_req(what, n, "URL too long");
+		return -1;
+	}
+	if ((h = curl_slist_append(hdrs, "Accept: application/xml")) == NULL)
+		goto fail;
+	hdrs = h;
+	if ((h = curl_slist_append(hdrs, "Expect:")) == NULL)
+		goto fail;
+	hdrs = h;
+	if (o->o_token != NULL) {
+		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+		    o->o_token) >= (int)sizeof(auth))
+			goto fail;
+		if ((h = curl_slist_append(hdrs, auth)) == NULL)
+			goto fail;
+		hdrs = h;
+	}
+	if ((c = easy_new(o, url, hdrs, b)) == NULL ||
+	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK) {
+		fail_req(what, n, "cannot set up libcurl");
+		goto fail;
+	}
+	ret = exchange(c, b, a, what, n);
+ fail:
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	return ret;
+}
+
+/* Percent-encode every octet of s but RFC 3986's unreserved ones. */
+static int
+pct_encode(const char *s, char *out, size_t out_size)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 o = 0;
+
+	for (; *p != '\0'; p++) {
+		if (o + 4 > out_size)
+			return -1;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			out[o++] = (char)*p;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0x0f];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The key period of NTPHEX (era nearest to now) or of now. */
+static long long
+period_of(const struct ucheck_init *cert, const char *ntphex)
+{
+	unsigned long long	 now, t, secs, era = 1ULL << 32;
+	char			*end;
+
+	now = (unsigned long long)time(NULL) + KC_NTP_UNIX;
+	t = now;
+	if (ntphex != NULL) {
+		errno = 0;
+		secs = strtoull(ntphex, &end, 16) >> 32;
+		if (strlen(ntphex) != 16 || *end != '\0' || errno != 0)
+			return -1;
+		t = (now & ~(era - 1)) | secs;
+		if (t > now && t - now > era / 2 && t >= era)
+			t -= era;
+		else if (t < now && now - t > era / 2)
+			t += era;
+	}
+	if (t < cert->ui_offset)
+		return -1;
+	return (long long)((t - cert->ui_offset) / cert->ui_period);
+}
+
+/* A digest naming a key set's keys in the output (never the keys). */
+static void
+keyset_digest(const struct ucheck_keyset *ks, char out[33])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	EVP_MD_CTX		*md;
+	uint8_t			 d[32];
+	unsigned int		 dl = 0;
+	int			 i;
+
+	out[0] = '\0';
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, ks->uk_uid, sizeof(ks->uk_uid)) == 1 &&
+	    EVP_DigestUpdate(md, ks->uk_rsk, sizeof(ks->uk_rsk)) == 1 &&
+	    EVP_DigestUpdate(md, ks->uk_ssk, sizeof(ks->uk_ssk)) == 1 &&
+	    EVP_DigestUpdate(md, ks->uk_pvt, sizeof(ks->uk_pvt)) == 1 &&
+	    EVP_DigestFinal_ex(md, d, &dl) == 1)
+		for (i = 0; i < 16; i++) {
+			out[2 * i] = hex[d[i] >> 4];
+			out[2 * i + 1] = hex[d[i] & 0x0f];
+		}
+	out[32] = '\0';
+	EVP_MD_CTX_free(md);
+}
+
+/*
+ * The pairing check of RFC 6508 6.1.2 by wolfSSL: 1 valid, 0 not,
+ * -1 not available (no wolfSSL SAKKE in this build) or failed.
+ */
+static int
+wolf_rsk_valid(const struct ucheck_init *cert, const struct ucheck_keyset *ks)
+{
+#ifdef KC_HAVE_WOLF
+	SakkeKey	 key;
+	ecc_point	*pt;
+	int		 valid = 0, ret = -1;
+
+	if (wc_InitSakkeKey(&key, NULL, INVALID_DEVID) != 0)
+		return -1;
+	if ((pt = wc_ecc_new_point()) == NULL) {
+		wc_FreeSakkeKey(&key);
+		return -1;
+	}
+	if (wc_ImportSakkePublicKey(&key, cert->ui_z, sizeof(cert->ui_z),
+	    0) == 0 && wc_DecodeSakkeRsk(&key, ks->uk_rsk,
+	    sizeof(ks->uk_rsk), pt) == 0 && wc_ValidateSakkeRsk(&key,
+	    ks->uk_uid, sizeof(ks->uk_uid), pt, &valid) == 0)
+		ret = valid == 1 ? 1 : 0;
+	wc_ecc_del_point(pt);
+	wc_FreeSakkeKey(&key);
+	return ret;
+#else
+	(void)cert;
+	(void)ks;
+	return -1;
+#endif
+}
+
+static int
+run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
+    const char *ntphex)
+{
+	struct ucheck_init	 cert;
+	struct ucheck_keyset	*sets = NULL, *first = NULL;
+	struct body		 b;
+	struct answer		 a;
+	char			 path[KC_URL_LEN], enc[KC_URL_LEN];
+	char			 msg[UCHECK_MSG_LEN], dig[33];
+	size_t			 n = 0, nfirst = 0, i;
+	long long		 want;
+	long			 k, ok = 0;
+	int			 w, wolf = -1, ret = 1;
+
+	memset(&b, 0, sizeof(b));
+	memset(&cert, 0, sizeof(cert));
+	if (ntphex != NULL && uri == NULL)
+		usage();
+	/* The UE learns the Root certificate first (D.2: init). */
+	if (post_once(o, KC_INIT_PATH, "init", 0, &b, &a) != 0)
+		goto out;
+	if (a.a_status != 200 || ucheck_init_response(uc, b.b_data, b.b_len,
+	    o->o_expect_uri, &cert, msg, sizeof(msg)) != UCHECK_OK) {
+		fail_req("init", 0, "status %ld: %s", a.a_status,
+		    a.a_status == 200 ? msg : "not 200");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/keyprov", KC_ROOT_PATH);
+	if (uri != NULL) {
+		if (pct_encode(uri, enc, sizeof(enc)) != 0 ||
+		    strlen(path) + strlen(enc) + 20 >= sizeof(path)) {
+			fprintf(stderr, "%s: URI too long\n", progname);
+			ret = 2;
+			goto out;
+		}
+		strncat(path, "/", sizeof(path) - strlen(path) - 1);
+		strncat(path, enc, sizeof(path) - strlen(path) - 1);
+		if (ntphex != NULL) {
+			strncat(path, "/", sizeof(path) - strlen(path) - 1);
+			strncat(path, ntphex, sizeof(path) - strlen(path) - 1);
+		}
+	}
+	want = period_of(&cert, ntphex);
+	if ((sets = calloc(UCHECK_SETS_MAX, sizeof(*sets))) == NULL ||
+	    (first = calloc(UCHECK_SETS_MAX, sizeof(*first))) == NULL)
+		goto out;
+
+	for (k = 1; k <= o->o_count; k++) {
+		if (post_once(o, path, "keyprov", k, &b, &a) != 0)
+			continue;
+		if (o->o_save != NULL && save_body(o->o_save, "keyprov", k,
+		    &b) != 0)
+			goto out;
+		if (a.a_status != 200) {
+			fail_req("keyprov", k, "HTTP status %ld, want 200",
+			    a.a_status);
+			continue;
+		}
+		if (!is_xml_ctype(a.a_ctype)) {
+			fail_req("keyprov", k, "Content-Type '%s'",
+			    a.a_ctype);
+			continue;
+		}
+		if (ucheck_keyprov_response(uc, b.b_data, b.b_len, &cert,
+		    want, strrchr(path, '/'), sets, UCHECK_SETS_MAX, &n, msg,
+		    sizeof(msg)) != UCHECK_OK) {
+			fail_req("keyprov", k, "%s", msg);
+			continue;
+		}
+		if (o->o_expect_sets >= 0 && (long)n != o->o_expect_sets) {
+			fail_req("keyprov", k, "%zu key sets, want %ld", n,
+			    o->o_expect_sets);
+			continue;
+		}
+		if (uri != NULL && (n != 1 || strcmp(sets[0].uk_uri, uri) !=
+		    0)) {
+			fail_req("keyprov", k, "want exactly the key set of "
+			    "%s", uri);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			w = wolf_rsk_valid(&cert, &sets[i]);
+			if (w == 0) {
+				fail_req("keyprov", k, "%s: wolfSSL: RSK "
+				    "fails <[b]P + Z, RSK> = g",
+				    sets[i].uk_uri);
+				break;
+			}
+			wolf = w;
+		}
+		if (i < n)
+			continue;
+		/* The same identity and period: the same key set. */
+		if (k == 1) {
+			memcpy(first, sets, n * sizeof(*sets));
+			nfirst = n;
+		} else if (n != nfirst || memcmp(first, sets,
+		    n * sizeof(*sets)) != 0) {
+			fail_req("keyprov", k, "key sets differ from the first "
+			    "response's");
+			continue;
+		}
+		ok++;
+	}
+	if (ok == o->o_count) {
+		ret = 0;
+		if (!o->o_quiet) {
+			for (i = 0; i < nfirst; i++) {
+				keyset_digest(&first[i], dig);
+				printf("keyprov: keyset %s period %llu: UID "
+				    "recomputed, SSK/PVT valid, RSK valid "
+				    "(%s) keys sha256:%s\n", first[i].uk_uri,
+				    first[i].uk_period_no, wolf == 1 ?
+				    "order q, wolfSSL pairing" :
+				    "order q; no wolfSSL pairing in this "
+				    "build", dig);
+			}
+			printf("keyprov: %ld/%ld verified (%zu key set%s, XSD "
+			    "valid, identical in every response)\n", ok,
+			    o->o_count, nfirst, nfirst == 1 ? "" : "s");
+		}
+	} else if (!o->o_quiet)
+		printf("keyprov: %ld/%ld verified, %ld failed\n", ok,
+		    o->o_count, o->o_count - ok);
+ out:
+	if (sets != NULL)
+		OPENSSL_cleanse(sets, UCHECK_SETS_MAX * sizeof(*sets));
+	if (first != NULL)
+		OPENSSL_cleanse(first, UCHECK_SETS_MAX * sizeof(*first));
+	if (b.b_data != NULL)
+		OPENSSL_cleanse(b.b_data, b.b_cap);
+	free(sets);
+	free(first);
+	free(b.b_data);
+	return ret;
+}
+
+static int
+run_certcache(const struct opts *o, const struct ucheck *uc, const char *num)
+{
+	return run_cache(o, uc, num, NULL);
+}
+
+/*
+ * certcache [N] (num) or cert CERTURI (cert_uri): verify a KmsCertCache
+ * answer --count times.
+ */
+static int
+run_cache(const struct opts *o, const struct ucheck *uc, const char *num,
+    const char *cert_uri)
+{
+	struct body		 b;
+	struct answer		 a;
+	char			 path[KC_URL_LEN], msg[UCHECK_MSG_LEN];
+	char			 enc[KC_URL_LEN];
+	unsigned long long	 cache = 0;
+	size_t			 ncerts = 0;
+	long			 k, ok = 0;
+	int			 ret = 1;
+
+	memset(&b, 0, sizeof(b));
+	if (num != NULL && (strspn(num, "0123456789") != strlen(num) ||
+	    strlen(num) > 20 || *num == '\0'))
+		usage();
+	if (cert_uri != NULL) {
+		if (pct_encode(cert_uri, enc, sizeof(enc) - 64) != 0)
+			usage();
+		if (snprintf(path, sizeof(path), "%s/cert/%s", KC_ROOT_PATH,
+		    enc) >= (int)sizeof(path))
+			usage();
+	} else
+		snprintf(path, sizeof(path), "%s/certcache%s%s", KC_ROOT_PATH,
+		    num != NULL ? "/" : "", num != NULL ? num : "");
+	for (k = 1; k <= o->o_count; k++) {
+		if (post_once(o, path, "certcache", k, &b, &a) != 0)
+			continue;
+		if (o->o_save != NULL && save_body(o->o_save, "certcache", k,
+		    &b) != 0)
+			goto out;
+		if (a.a_status != 200) {
+			fail_req("certcache", k, "HTTP status %ld, want 200",
+			    a.a_status);
+			continue;
+		}
+		if (ucheck_certcache_response(uc, b.b_data, b.b_len, &cache,
+		    &ncerts, msg, sizeof(msg)) != UCHECK_OK) {
+			fail_req("certcache", k, "%s", msg);
+			continue;
+		}
+		if (o->o_expect_cache >= 0 &&
+		    cache != (unsigned long long)o->o_expect_cache) {
+			fail_req("certcache", k, "CacheNum %llu, want %lld",
+			    cache, o->o_expect_cache);
+			continue;
+		}
+		if (o->o_expect_certs >= 0 &&
+		    (long)ncerts != o->o_expect_certs) {
+			fail_req("certcache", k, "%zu certificates, want %ld",
+			    ncerts, o->o_expect_certs);
+			continue;
+		}
+		ok++;
+	}
+	if (ok == o->o_count) {
+		ret = 0;
+		if (!o->o_quiet)
+			printf("%s: %ld/%ld verified (CacheNum %llu, %zu "
+			    "certificate%s, XSD valid)\n", cert_uri != NULL ?
+			    "cert" : "certcache", ok, o->o_count, cache,
+			    ncerts, ncerts == 1 ? "" : "s");
+	}
+ out:
+	free(b.b_data);
+	return ret;
+}
+
 int
 main(int argc, char *argv[])
 {
 	enum {
 		OPT_XSD = 256, OPT_SAVE, OPT_COUNT, OPT_KEEPALIVE,
 		OPT_NEWCONN, OPT_TOKEN, OPT_EXPECT_URI, OPT_BODY, OPT_HEADER,
-		OPT_EXPECT_STATUS, OPT_EXPECT_ERROR, OPT_TIMEOUT, OPT_CACERT
+		OPT_EXPECT_STATUS, OPT_EXPECT_ERROR, OPT_TIMEOUT, OPT_CACERT,
+		OPT_EXPECT_SETS, OPT_EXPECT_CERTS, OPT_EXPECT_CACHE
 	};
 	static const struct option longopts[] = {
 		{ "url",		required_argument, NULL, 'u' },
@@ -576,6 +991,12 @@ main(int argc, char *argv[])
 		{ "expect-kms-error",	no_argument, NULL, OPT_EXPECT_ERROR },
 		{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
 		{ "cacert",		required_argument, NULL, OPT_CACERT },
+		{ "expect-sets",	required_argument, NULL,
+		    OPT_EXPECT_SETS },
+		{ "expect-certs",	required_argument, NULL,
+		    OPT_EXPECT_CERTS },
+		{ "expect-cache-num",	required_argument, NULL,
+		    OPT_EXPECT_CACHE },
 		{ "quiet",		no_argument, NULL, 'q' },
 		{ "help",		no_argument, NULL, 'h' },
 		{ NULL,			0, NULL, 0 }
@@ -592,6 +1013,9 @@ main(int argc, char *argv[])
 	o.o_count = 1;
 	o.o_timeout = KC_DEFAULT_TIMEOUT;
 	o.o_expect_status = -1;
+	o.o_expect_sets = -1;
+	o.o_expect_certs = -1;
+	o.o_expect_cache = -1;
 	while ((ch = getopt_long(argc, argv, "u:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
@@ -643,6 +1067,18 @@ main(int argc, char *argv[])
 		case OPT_CACERT:
 			o.o_cacert = optarg;
 			break;
+		case OPT_EXPECT_SETS:
+			o.o_expect_sets = num_arg("--expect-sets", optarg, 0,
+			    UCHECK_SETS_MAX);
+			break;
+		case OPT_EXPECT_CERTS:
+			o.o_expect_certs = num_arg("--expect-certs", optarg, 0,
+			    100000);
+			break;
+		case OPT_EXPECT_CACHE:
+			o.o_expect_cache = num_arg("--expect-cache-num",
+			    optarg, 0, 2000000000);
+			break;
 		case 'q':
 			o.o_quiet = true;
 			break;
@@ -690,6 +1126,13 @@ main(int argc, char *argv[])
 		ret = run_init(&o, uc);
 	else if (strcmp(argv[0], "raw") == 0 && argc == 3)
 		ret = run_raw(&o, uc, argv[1], argv[2]);
+	else if (strcmp(argv[0], "keyprov") == 0 && argc <= 3)
+		ret = run_keyprov(&o, uc, argc > 1 ? argv[1] : NULL,
+		    argc > 2 ? argv[2] : NULL);
+	else if (strcmp(argv[0], "certcache") == 0 && argc <= 2)
+		ret = run_certcache(&o, uc, argc > 1 ? argv[1] : NULL);
+	else if (strcmp(argv[0], "cert") == 0 && argc == 2)
+		ret = run_cache(&o, uc, NULL, argv[1]);
 	else {
 		ucheck_free(uc);
 		curl_global_cleanup();

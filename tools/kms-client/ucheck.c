@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -19,6 +20,8 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 
 #include "ucheck.h"
@@ -76,6 +79,7 @@ static xmlNodePtr	 kid(xmlNodePtr, const char *);
 static char		*text_trim(xmlNodePtr);
 static enum ucheck_status key_check(const struct ucheck *, xmlNodePtr,
 			    const char *, bool, char *, size_t);
+static int		 ull_of(xmlNodePtr, unsigned long long *);
 
 static void
 say(char *msg, size_t size, const char *fmt, ...)
@@ -466,6 +470,25 @@ text_trim(xmlNodePtr n)
 	return s;
 }
 
+/* A non-negative decimal element value. */
+static int
+ull_of(xmlNodePtr n, unsigned long long *out)
+{
+	char	*s, *end;
+	int	 rc = -1;
+
+	if ((s = text_trim(n)) == NULL)
+		return -1;
+	errno = 0;
+	if (s[0] >= '0' && s[0] <= '9') {
+		*out = strtoull(s, &end, 10);
+		if (*end == '\0' && errno == 0)
+			rc = 0;
+	}
+	free(s);
+	return rc;
+}
+
 /* PubEncKey (SAKKE, 257 octets) or PubAuthKey (P-256, 65 octets). */
 static enum ucheck_status
 key_check(const struct ucheck *uc, xmlNodePtr cert, const char *name,
@@ -599,9 +622,28 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 	if ((status = key_check(uc, cert, "PubAuthKey", false, msg,
 	    msg_size)) != UCHECK_OK)
 		goto fail;
-	if (info != NULL)
+	if (info != NULL) {
 		snprintf(info->ui_kms_uri, sizeof(info->ui_kms_uri), "%s",
 		    cert_uri);
+		status = UCHECK_ERR_CONTENT;
+		if (ull_of(kid(cert, "UserKeyPeriod"), &info->ui_period) != 0 ||
+		    ull_of(kid(cert, "UserKeyOffset"), &info->ui_offset) != 0 ||
+		    info->ui_period == 0 ||
+		    info->ui_offset >= info->ui_period) {
+			say(msg, msg_size, "UserKeyPeriod/UserKeyOffset "
+			    "unusable");
+			goto fail;
+		}
+		if ((s = text_trim(kid(cert, "PubEncKey"))) == NULL ||
+		    ucheck_hex(s, info->ui_z, sizeof(info->ui_z)) !=
+		    UCHECK_OK)
+			goto fail;
+		free(s);
+		if ((s = text_trim(kid(cert, "PubAuthKey"))) == NULL ||
+		    ucheck_hex(s, info->ui_kpak, sizeof(info->ui_kpak)) !=
+		    UCHECK_OK)
+			goto fail;
+	}
 	status = UCHECK_OK;
  fail:
 	free(s);
@@ -648,6 +690,441 @@ ucheck_error_response(const struct ucheck *uc, const char *body,
 	status = UCHECK_OK;
  fail:
 	free(code);
+	xmlFreeDoc(doc);
+	return status;
+}
+
+/* ---------------------------------------------------------------------
+ * Key provisioning and the certificate cache.
+ */
+
+#define NTP_UNIX	2208988800ULL	/* 1900-01-01 to 1970-01-01, s */
+
+/* Append P || L(P) (TS 33.220 Annex B) to s (room checked by caller). */
+static size_t
+s_param(uint8_t *s, size_t at, const uint8_t *p, size_t len)
+{
+	memcpy(s + at, p, len);
+	s[at + len] = (uint8_t)(len >> 8);
+	s[at + len + 1] = (uint8_t)len;
+	return at + len + 2;
+}
+
+/* An integer in the fewest big-endian octets, 0 as one octet. */
+static size_t
+min_octets(unsigned long long v, uint8_t out[8])
+{
+	uint8_t	 b[8];
+	size_t	 n = 0, i;
+
+	do {
+		b[n++] = (uint8_t)v;
+		v >>= 8;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		out[i] = b[n - 1 - i];
+	return n;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_uid(const char *uri, const char *kms_uri, unsigned long long period,
+    unsigned long long offset, unsigned long long period_no,
+    uint8_t uid[UCHECK_UID_LEN])
+{
+	static const char	 p0[] = "MIKEY-SAKKE-UID";
+	uint8_t			*s, num[8];
+	size_t			 ul = strlen(uri), kl = strlen(kms_uri), at = 0;
+	size_t			 n, cap;
+	unsigned int		 olen = 0;
+	int			 ok;
+
+	if (ul == 0 || kl == 0 || ul > 65535 || kl > 65535)
+		return UCHECK_ERR_LENGTH;
+	cap = 1 + (sizeof(p0) - 1) + ul + kl + 3 * 8 + 6 * 2;
+	if ((s = malloc(cap)) == NULL)
+		return UCHECK_ERR_GENERAL;
+	s[at++] = 0x00;				/* FC */
+	at = s_param(s, at, (const uint8_t *)p0, sizeof(p0) - 1);
+	at = s_param(s, at, (const uint8_t *)uri, ul);
+	at = s_param(s, at, (const uint8_t *)kms_uri, kl);
+	n = min_octets(period, num);
+	at = s_param(s, at, num, n);
+	n = min_octets(offset, num);
+	at = s_param(s, at, num, n);
+	n = min_octets(period_no, num);
+	at = s_param(s, at, num, n);
+	ok = EVP_Digest(s, at, uid, &olen, EVP_sha256(), NULL) == 1 &&
+	    olen == UCHECK_UID_LEN;
+	free(s);
+	return ok ? UCHECK_OK : UCHECK_ERR_GENERAL;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_eccsi_keys(const struct ucheck *uc,
+    const uint8_t kpak[UCHECK_P256_POINT_LEN],
+    const uint8_t uid[UCHECK_UID_LEN], const uint8_t ssk[UCHECK_SSK_LEN],
+    const uint8_t pvt[UCHECK_P256_POINT_LEN])
+{
+	const EC_GROUP		*g = uc->uc_p256;
+	enum ucheck_status	 status;
+	EVP_MD_CTX		*md = NULL;
+	BN_CTX			*ctx = NULL;
+	BIGNUM			*bs = NULL, *bh = NULL;
+	EC_POINT		*K = NULL, *V = NULL, *l = NULL, *r = NULL;
+	uint8_t			 gen[UCHECK_P256_POINT_LEN], hs[32];
+	unsigned int		 hl = 0;
+
+	if ((status = ucheck_p256_point(uc, pvt, UCHECK_P256_POINT_LEN)) !=
+	    UCHECK_OK)
+		return status;
+	if ((status = ucheck_p256_point(uc, kpak, UCHECK_P256_POINT_LEN)) !=
+	    UCHECK_OK)
+		return status;
+	status = UCHECK_ERR_GENERAL;
+	if ((ctx = BN_CTX_new()) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
+	    (K = EC_POINT_new(g)) == NULL || (V = EC_POINT_new(g)) == NULL ||
+	    (l = EC_POINT_new(g)) == NULL || (r = EC_POINT_new(g)) == NULL)
+		goto fail;
+	/* HS = SHA-256(G || KPAK || ID || PVT) (RFC 6507 5.1.1). */
+	if (EC_POINT_point2oct(g, EC_GROUP_get0_generator(g),
+	    POINT_CONVERSION_UNCOMPRESSED, gen, sizeof(gen), ctx) !=
+	    sizeof(gen))
+		goto fail;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, gen, sizeof(gen)) != 1 ||
+	    EVP_DigestUpdate(md, kpak, UCHECK_P256_POINT_LEN) != 1 ||
+	    EVP_DigestUpdate(md, uid, UCHECK_UID_LEN) != 1 ||
+	    EVP_DigestUpdate(md, pvt, UCHECK_P256_POINT_LEN) != 1 ||
+	    EVP_DigestFinal_ex(md, hs, &hl) != 1 || hl != sizeof(hs))
+		goto fail;
+	if ((bs = BN_bin2bn(ssk, UCHECK_SSK_LEN, NULL)) == NULL ||
+	    (bh = BN_bin2bn(hs, sizeof(hs), NULL)) == NULL ||
+	    EC_POINT_oct2point(g, K, kpak, UCHECK_P256_POINT_LEN, ctx) != 1 ||
+	    EC_POINT_oct2point(g, V, pvt, UCHECK_P256_POINT_LEN, ctx) != 1)
+		goto fail;
+	/* [SSK]G = KPAK + [HS]PVT (RFC 6507 5.1.2). */
+	if (EC_POINT_mul(g, l, bs, NULL, NULL, ctx) != 1 ||
+	    EC_POINT_mul(g, r, NULL, V, bh, ctx) != 1 ||
+	    EC_POINT_add(g, r, r, K, ctx) != 1)
+		goto fail;
+	status = EC_POINT_cmp(g, l, r, ctx) == 0 ? UCHECK_OK :
+	    UCHECK_ERR_CONTENT;
+ fail:
+	ERR_clear_error();
+	BN_clear_free(bs);
+	BN_free(bh);
+	EC_POINT_free(K);
+	EC_POINT_free(V);
+	EC_POINT_free(l);
+	EC_POINT_free(r);
+	EVP_MD_CTX_free(md);
+	BN_CTX_free(ctx);
+	return status;
+}
+
+/* "YYYY-MM-DDThh:mm:ssZ" (or without Z) -> Unix seconds. */
+static int
+parse_time(const char *s, long long *out)
+{
+	struct tm	 tm;
+	char		*e;
+
+	memset(&tm, 0, sizeof(tm));
+	e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (e == NULL || !(*e == '\0' || (e[0] == 'Z' && e[1] == '\0')))
+		return -1;
+	*out = (long long)timegm(&tm);
+	return 0;
+}
+
+/* A key element: xsi:type KeyContentType, want octets of hex. */
+static enum ucheck_status
+key_elem(xmlNodePtr set, const char *name, uint8_t *out, size_t want,
+    char *msg, size_t msg_size)
+{
+	static const char	 xsi[] =
+	    "http://www.w3.org/2001/XMLSchema-instance";
+	xmlNodePtr		 n;
+	xmlChar			*type;
+	enum ucheck_status	 s;
+	char			*hex;
+	const char		*local;
+
+	if ((n = kid(set, name)) == NULL) {
+		say(msg, msg_size, "%s missing", name);
+		return UCHECK_ERR_CONTENT;
+	}
+	type = xmlGetNsProp(n, BAD_CAST "type", BAD_CAST xsi);
+	local = type != NULL ? strchr((char *)type, ':') : NULL;
+	local = local != NULL ? local + 1 : (const char *)type;
+	if (local == NULL || strcmp(local, "KeyContentType") != 0) {
+		say(msg, msg_size, "%s: xsi:type %s, want KeyContentType "
+		    "(plaintext)", name, type != NULL ? (char *)type :
+		    "absent");
+		xmlFree(type);
+		return UCHECK_ERR_CONTENT;
+	}
+	xmlFree(type);
+	if ((hex = text_trim(n)) == NULL)
+		return UCHECK_ERR_CONTENT;
+	s = ucheck_hex(hex, out, want);
+	OPENSSL_cleanse(hex, strlen(hex));
+	free(hex);
+	if (s != UCHECK_OK)
+		say(msg, msg_size, "%s: %s", name, ucheck_strerror(s));
+	return s;
+}
+
+/* One KmsKeySet against the Root certificate values. */
+static enum ucheck_status
+keyset_check(const struct ucheck *uc, xmlNodePtr set,
+    const struct ucheck_init *cert, long long want_period,
+    struct ucheck_keyset *ks, char *msg, size_t msg_size)
+{
+	enum ucheck_status	 s = UCHECK_ERR_CONTENT;
+	char			*kms = NULL, *uri = NULL, *id = NULL, *t = NULL;
+	uint8_t			 uid[UCHECK_UID_LEN], got[UCHECK_UID_LEN];
+	long long		 from, to;
+	unsigned long long	 start;
+
+	memset(ks, 0, sizeof(*ks));
+	kms = text_trim(kid(set, "KmsUri"));
+	uri = text_trim(kid(set, "UserUri"));
+	if (kms == NULL || strcmp(kms, cert->ui_kms_uri) != 0) {
+		say(msg, msg_size, "KmsKeySet KmsUri %s, want %s",
+		    kms != NULL ? kms : "(absent)", cert->ui_kms_uri);
+		goto fail;
+	}
+	if (uri == NULL || strlen(uri) >= sizeof(ks->uk_uri)) {
+		say(msg, msg_size, "KmsKeySet UserUri missing or too long");
+		goto fail;
+	}
+	snprintf(ks->uk_uri, sizeof(ks->uk_uri), "%s", uri);
+	if (ull_of(kid(set, "KeyPeriodNo"), &ks->uk_period_no) != 0) {
+		say(msg, msg_size, "%s: KeyPeriodNo not a number", uri);
+		goto fail;
+	}
+	if (want_period >= 0 &&
+	    ks->uk_period_no != (unsigned long long)want_period) {
+		say(msg, msg_size, "%s: KeyPeriodNo %llu, want %lld", uri,
+		    ks->uk_period_no, want_period);
+		goto fail;
+	}
+	/* ValidFrom/ValidTo: the period's bounds, NTP epoch (notes 2). */
+	start = cert->ui_offset + ks->uk_period_no * cert->ui_period;
+	if ((t = text_trim(kid(set, "ValidFrom"))) == NULL ||
+	    parse_time(t, &from) != 0 ||
+	    (unsigned long long)from + NTP_UNIX != start) {
+		say(msg, msg_size, "%s: ValidFrom %s is not the start of key "
+		    "period %llu", uri, t != NULL ? t : "(absent)",
+		    ks->uk_period_no);
+		goto fail;
+	}
+	free(t);
+	if ((t = text_trim(kid(set, "ValidTo"))) == NULL ||
+	    parse_time(t, &to) != 0 ||
+	    (unsigned long long)to + NTP_UNIX != start + cert->ui_period - 1) {
+		say(msg, msg_size, "%s: ValidTo %s is not the end of key "
+		    "period %llu", uri, t != NULL ? t : "(absent)",
+		    ks->uk_period_no);
+		goto fail;
+	}
+	free(t);
+	if ((t = text_trim(kid(set, "Revoked"))) != NULL &&
+	    strcmp(t, "false") != 0 && strcmp(t, "0") != 0) {
+		say(msg, msg_size, "%s: Revoked %s", uri, t);
+		goto fail;
+	}
+	/* UserID = our own UID of (UserUri, KmsUri, period, offset, no). */
+	if ((s = ucheck_uid(uri, cert->ui_kms_uri, cert->ui_period,
+	    cert->ui_offset, ks->uk_period_no, uid)) != UCHECK_OK)
+		goto fail;
+	s = UCHECK_ERR_CONTENT;
+	if ((id = text_trim(kid(set, "UserID"))) == NULL ||
+	    ucheck_hex(id, got, sizeof(got)) != UCHECK_OK ||
+	    memcmp(got, uid, sizeof(uid)) != 0) {
+		say(msg, msg_size, "%s: UserID %s differs from the UID we "
+		    "compute", uri, id != NULL ? id : "(absent)");
+		goto fail;
+	}
+	memcpy(ks->uk_uid, uid, sizeof(uid));
+	if ((s = key_elem(set, "UserDecryptKey", ks->uk_rsk,
+	    sizeof(ks->uk_rsk), msg, msg_size)) != UCHECK_OK ||
+	    (s = key_elem(set, "UserSigningKeySSK", ks->uk_ssk,
+	    sizeof(ks->uk_ssk), msg, msg_size)) != UCHECK_OK ||
+	    (s = key_elem(set, "UserPubTokenPVT", ks->uk_pvt,
+	    sizeof(ks->uk_pvt), msg, msg_size)) != UCHECK_OK)
+		goto fail;
+	if ((s = ucheck_sakke_point(uc, ks->uk_rsk, sizeof(ks->uk_rsk))) !=
+	    UCHECK_OK) {
+		say(msg, msg_size, "%s: RSK: %s", uri, ucheck_strerror(s));
+		goto fail;
+	}
+	if ((s = ucheck_eccsi_keys(uc, cert->ui_kpak, uid, ks->uk_ssk,
+	    ks->uk_pvt)) != UCHECK_OK) {
+		say(msg, msg_size, "%s: SSK/PVT: [SSK]G != KPAK + [HS]PVT "
+		    "(%s)", uri, ucheck_strerror(s));
+		goto fail;
+	}
+	s = UCHECK_OK;
+ fail:
+	if (s != UCHECK_OK)
+		OPENSSL_cleanse(ks, sizeof(*ks));
+	free(kms);
+	free(uri);
+	free(id);
+	free(t);
+	return s;
+}
+
+/* Root KmsResponse without KmsError, ClientReqUrl ending in suffix. */
+static xmlNodePtr
+response_root(xmlDocPtr doc, const char *suffix, char *msg, size_t msg_size)
+{
+	xmlNodePtr	 root = xmlDocGetRootElement(doc);
+	char		*s;
+	size_t		 l, sl;
+
+	if (root == NULL || root->ns == NULL ||
+	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||
+	    !xmlStrEqual(root->name, BAD_CAST "KmsResponse")) {
+		say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
+		return NULL;
+	}
+	if (kid(root, "KmsError") != NULL) {
+		s = text_trim(kid(kid(root, "KmsError"), "ErrorMsg"));
+		say(msg, msg_size, "KmsError present: %s",
+		    s != NULL ? s : "(no ErrorMsg)");
+		free(s);
+		return NULL;
+	}
+	if (suffix != NULL) {
+		s = text_trim(kid(root, "ClientReqUrl"));
+		l = s != NULL ? strlen(s) : 0;
+		sl = strlen(suffix);
+		if (s == NULL || l < sl || strcmp(s + l - sl, suffix) != 0) {
+			say(msg, msg_size, "ClientReqUrl %s does not end in "
+			    "%s", s != NULL ? s : "(absent)", suffix);
+			free(s);
+			return NULL;
+		}
+		free(s);
+	}
+	return root;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_keyprov_response(const struct ucheck *uc, const char *body,
+    size_t len, const struct ucheck_init *cert, long long want_period,
+    const char *req_suffix, struct ucheck_keyset *sets, size_t max,
+    size_t *n, char *msg, size_t msg_size)
+{
+	enum ucheck_status	 status;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, kp, c;
+
+	*n = 0;
+	if ((status = parse_validate(uc, body, len, &doc, msg,
+	    msg_size)) != UCHECK_OK)
+		return status;
+	status = UCHECK_ERR_CONTENT;
+	if ((root = response_root(doc, req_suffix, msg, msg_size)) == NULL)
+		goto fail;
+	if ((kp = kid(kid(root, "KmsMessage"), "KmsKeyProv")) == NULL) {
+		say(msg, msg_size, "no KmsMessage/KmsKeyProv");
+		goto fail;
+	}
+	for (c = kp->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || c->ns == NULL ||
+		    !xmlStrEqual(c->ns->href, BAD_CAST UCHECK_NS) ||
+		    !xmlStrEqual(c->name, BAD_CAST "KmsKeySet"))
+			continue;
+		if (*n == max) {
+			say(msg, msg_size, "more than %zu key sets", max);
+			goto fail;
+		}
+		if ((status = keyset_check(uc, c, cert, want_period,
+		    &sets[*n], msg, msg_size)) != UCHECK_OK)
+			goto fail;
+		(*n)++;
+	}
+	status = UCHECK_ERR_CONTENT;
+	if (*n == 0) {
+		say(msg, msg_size, "no KmsKeySet");
+		goto fail;
+	}
+	status = UCHECK_OK;
+ fail:
+	if (status != UCHECK_OK) {
+		OPENSSL_cleanse(sets, max * sizeof(*sets));
+		*n = 0;
+	}
+	xmlFreeDoc(doc);
+	return status;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_certcache_response(const struct ucheck *uc, const char *body,
+    size_t len, unsigned long long *cache_num, size_t *ncerts, char *msg,
+    size_t msg_size)
+{
+	enum ucheck_status	 status;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, cc, c, cert;
+	xmlChar			*num = NULL, *role;
+	char			*end;
+
+	*ncerts = 0;
+	if ((status = parse_validate(uc, body, len, &doc, msg,
+	    msg_size)) != UCHECK_OK)
+		return status;
+	status = UCHECK_ERR_CONTENT;
+	if ((root = response_root(doc, NULL, msg, msg_size)) == NULL)
+		goto fail;
+	if ((cc = kid(kid(root, "KmsMessage"), "KmsCertCache")) == NULL) {
+		say(msg, msg_size, "no KmsMessage/KmsCertCache");
+		goto fail;
+	}
+	num = xmlGetNoNsProp(cc, BAD_CAST "CacheNum");
+	errno = 0;
+	if (num == NULL || !(num[0] >= '0' && num[0] <= '9') ||
+	    (*cache_num = strtoull((char *)num, &end, 10), *end != '\0') ||
+	    errno != 0) {
+		say(msg, msg_size, "KmsCertCache CacheNum missing or bad");
+		goto fail;
+	}
+	for (c = cc->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || c->ns == NULL ||
+		    !xmlStrEqual(c->ns->href, BAD_CAST UCHECK_NS))
+			continue;
+		cert = xmlStrEqual(c->name, BAD_CAST "SignedKmsCertificate") ?
+		    kid(c, "KmsCertificate") : c;
+		if (cert == NULL ||
+		    !xmlStrEqual(cert->name, BAD_CAST "KmsCertificate"))
+			continue;
+		role = xmlGetNoNsProp(cert, BAD_CAST "Role");
+		if (role == NULL || !xmlStrEqual(role, BAD_CAST "External")) {
+			say(msg, msg_size, "cached certificate Role %s, want "
+			    "External", role != NULL ? (char *)role : "absent");
+			xmlFree(role);
+			goto fail;
+		}
+		xmlFree(role);
+		if ((status = key_check(uc, cert, "PubEncKey", true, msg,
+		    msg_size)) != UCHECK_OK ||
+		    (status = key_check(uc, cert, "PubAuthKey", false, msg,
+		    msg_size)) != UCHECK_OK)
+			goto fail;
+		status = UCHECK_ERR_CONTENT;
+		(*ncerts)++;
+	}
+	status = UCHECK_OK;
+ fail:
+	xmlFree(num);
 	xmlFreeDoc(doc);
 	return status;
 }

@@ -68,10 +68,68 @@ enum ucheck_status ucheck_sakke_point(const struct ucheck *,
 enum ucheck_status ucheck_p256_point(const struct ucheck *,
 		    const uint8_t *pt, size_t len);
 
-/* What an init response told us, for the summary line. */
+#define UCHECK_UID_LEN		32	/* SHA-256 (TS 33.180 F.2.1) */
+#define UCHECK_SSK_LEN		32
+#define UCHECK_SETS_MAX		128	/* key sets kept from one response */
+
+/* What an init response told us: the Root certificate's values. */
 struct ucheck_init {
 	char		 ui_kms_uri[UCHECK_URI_LEN];
+	unsigned long long ui_period;		/* UserKeyPeriod */
+	unsigned long long ui_offset;		/* UserKeyOffset */
+	uint8_t		 ui_z[UCHECK_SAKKE_POINT_LEN];	/* PubEncKey */
+	uint8_t		 ui_kpak[UCHECK_P256_POINT_LEN];	/* PubAuthKey */
 };
+
+/* One verified key set (the caller wipes it: it holds the keys). */
+struct ucheck_keyset {
+	char		 uk_uri[UCHECK_URI_LEN];
+	unsigned long long uk_period_no;
+	uint8_t		 uk_uid[UCHECK_UID_LEN];
+	uint8_t		 uk_rsk[UCHECK_SAKKE_POINT_LEN];
+	uint8_t		 uk_ssk[UCHECK_SSK_LEN];
+	uint8_t		 uk_pvt[UCHECK_P256_POINT_LEN];
+};
+
+/*
+ * This tool's own UID (TS 33.180 F.2.1, spec/mcx-kms.md 5.1): SHA-256
+ * of 0x00 || "MIKEY-SAKKE-UID" || L || uri || L || kms_uri || L ||
+ * period || L || offset || L || period_no || L, integers big endian in
+ * the fewest octets (0 as one octet), L two octets.
+ */
+enum ucheck_status ucheck_uid(const char *uri, const char *kms_uri,
+		    unsigned long long period, unsigned long long offset,
+		    unsigned long long period_no, uint8_t uid[UCHECK_UID_LEN]);
+
+/* RFC 6507 5.1.2: PVT on P-256 and [SSK]G = KPAK + [HS]PVT. */
+enum ucheck_status ucheck_eccsi_keys(const struct ucheck *,
+		    const uint8_t kpak[UCHECK_P256_POINT_LEN],
+		    const uint8_t uid[UCHECK_UID_LEN],
+		    const uint8_t ssk[UCHECK_SSK_LEN],
+		    const uint8_t pvt[UCHECK_P256_POINT_LEN]);
+
+/*
+ * Verifies a KMS KeyProvision response against the Root certificate
+ * values in cert: XSD valid, KmsKeyProv with at least one KmsKeySet, each
+ * with our KmsUri, UserID = ucheck_uid(...), ValidFrom/ValidTo the bounds
+ * of KeyPeriodNo (NTP epoch), KeyPeriodNo = want_period unless that is
+ * negative, Revoked false, the three keys xsi:type KeyContentType, the
+ * RSK a point of order q, SSK/PVT by ucheck_eccsi_keys.  sets[max] gets
+ * the key sets, *n their count.  ClientReqUrl must end in req_suffix.
+ */
+enum ucheck_status ucheck_keyprov_response(const struct ucheck *,
+		    const char *body, size_t len, const struct ucheck_init *cert,
+		    long long want_period, const char *req_suffix,
+		    struct ucheck_keyset *sets, size_t max, size_t *n,
+		    char *msg, size_t msg_size);
+
+/*
+ * Verifies a KMS CertCache response: XSD valid, KmsCertCache with a
+ * CacheNum, every certificate Role="External" with valid public keys.
+ */
+enum ucheck_status ucheck_certcache_response(const struct ucheck *,
+		    const char *body, size_t len, unsigned long long *cache_num,
+		    size_t *ncerts, char *msg, size_t msg_size);
 
 /*
  * Verifies the body of a KMS Initialize response (TS 33.180 D.3):

@@ -338,7 +338,59 @@ test_err_syntax(void **state)
 	    "config line 3: kms.kms_uri: given twice (first on line 2)");
 	expect_err("[kms]\nkms_uri = k\n  issuer = x\n",
 	    "config line 3: kms.kms_uri: indented continuation line (only "
-	    "domains may continue)");
+	    "domains and key_files may continue)");
+}
+
+/* [auth] and the keyprov window: defaults, values, cross-key checks. */
+static void
+test_auth(void **state)
+{
+	struct kms_conf	 c;
+
+	expect_ok("[kms]\nkms_uri = k\n", &c);
+	assert_string_equal(c.auth_issuer, "");
+	assert_string_equal(c.auth_scope, CONF_DEF_AUTH_SCOPE);
+	assert_string_equal(c.auth_claim, "sub");
+	assert_int_equal(c.auth_leeway, 30);
+	assert_false(c.auth_require_user);
+	assert_int_equal(c.keyprov_past, 1);
+	assert_int_equal(c.keyprov_future, 1);
+	expect_ok("[kms]\nkms_uri = k\nkeyprov_past_periods = 3\n"
+	    "keyprov_future_periods = 0\n"
+	    "[auth]\nissuer = https://idms.example.org\naudience = kms\n"
+	    "key_files = /a.pem /b.pem\n  /c.pem\nkey_files = /d.pem\n"
+	    "leeway = 0\nrequire_user = yes\nsubject_claim = mcptt_id\n"
+	    "scope = s1\nrealm = r\nhs256_secret_file = /s\n", &c);
+	assert_int_equal(c.keyprov_past, 3);
+	assert_int_equal(c.keyprov_future, 0);
+	assert_string_equal(c.auth_issuer, "https://idms.example.org");
+	assert_string_equal(c.auth_audience, "kms");
+	assert_int_equal(c.auth_key_count, 4);
+	assert_string_equal(c.auth_keys[2], "/c.pem");
+	assert_string_equal(c.auth_keys[3], "/d.pem");
+	assert_int_equal(c.auth_leeway, 0);
+	assert_true(c.auth_require_user);
+	assert_string_equal(c.auth_claim, "mcptt_id");
+	assert_string_equal(c.auth_hs256, "/s");
+	expect_err("[kms]\nkms_uri = k\n[auth]\naudience = a\n",
+	    "config line 4: auth.audience: needs auth.issuer");
+	expect_err("[kms]\nkms_uri = k\n[auth]\nissuer = i\n",
+	    "config line 4: auth.issuer: auth.audience is required with "
+	    "auth.issuer");
+	expect_err("[kms]\nkms_uri = k\n[auth]\nissuer = i\naudience = a\n",
+	    "config line 4: auth.issuer: set auth.key_files or "
+	    "auth.hs256_secret_file");
+	expect_err("[kms]\nkms_uri = k\n[auth]\nkey_files = a.pem\n",
+	    "config line 4: auth.key_files: must be absolute paths");
+	expect_err("[kms]\nkms_uri = k\n[auth]\n"
+	    "key_files = /1 /2 /3 /4 /5\n",
+	    "config line 4: auth.key_files: more than 4 key files");
+	expect_err("[kms]\nkms_uri = k\n[auth]\nrequire_user = maybe\n",
+	    "config line 4: auth.require_user: must be yes or no");
+	expect_err("[kms]\nkms_uri = k\n[auth]\nleeway = 301\n",
+	    "config line 4: auth.leeway: must be 0..300");
+	expect_err("[kms]\nkms_uri = k\nkeyprov_past_periods = 25\n",
+	    "config line 3: kms.keyprov_past_periods: must be 0..24");
 }
 
 static void
@@ -530,6 +582,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_err_log),
 		cmocka_unit_test(test_err_file),
 		cmocka_unit_test(test_err_nul),
+		cmocka_unit_test(test_auth),
 	};
 	struct CMUnitTest	 run[sizeof(tests) / sizeof(tests[0])];
 	size_t			 i, n = 0;

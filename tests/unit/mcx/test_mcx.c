@@ -1,6 +1,7 @@
 /*
  * test_mcx.c - unit tests of firmware/mcx: the route table, the KMS
  * Initialize handler, the 501 answers of the resources not implemented,
+ * keyprov/certcache/cert without [auth] (503),
  * and mcx_error_body for every status net/ may give it.  Every body is
  * validated against tests/schema/kms-interface.xsd.
  *
@@ -22,8 +23,11 @@
 
 #include <libxml/parser.h>
 
+#include <unistd.h>
+
 #include "kmsd.h"
 #include "mcx.h"
+#include "store.h"
 #include "xml.h"
 #include "xsd_check.h"
 
@@ -52,6 +56,21 @@ setup(void **state)
 		kmsd.pub_auth_key[i] = (uint8_t)(0xff - i);
 	kmsd.pub_enc_key[0] = kmsd.pub_auth_key[0] = 0x04;
 	return 0;
+}
+
+static void
+unlink_dir(const char *dir)
+{
+	static const char	*files[] = { "kms.db", "kms.db-wal",
+				    "kms.db-shm" };
+	char			 p[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
 }
 
 static const struct http_route *
@@ -242,19 +261,11 @@ test_unimplemented(void **state)
 		const char	*path;
 		const char	*url;
 	} v[] = {
-		{ MCX_ROOT "/keyprov", "http://h" MCX_ROOT "/keyprov" },
-		{ MCX_ROOT "/keyprov/sip%3Au%40example.org/D6B4323200000000",
-		    "http://h" MCX_ROOT
-		    "/keyprov/sip%3Au%40example.org/D6B4323200000000" },
-		{ MCX_ROOT "/certcache", "http://h" MCX_ROOT "/certcache" },
-		{ MCX_ROOT "/certcache/12",
-		    "http://h" MCX_ROOT "/certcache/12" },
-		{ MCX_ROOT "/cert/c1", "http://h" MCX_ROOT "/cert/c1" },
 		{ MCX_ROOT "/lookup/x", "http://h" MCX_ROOT "/lookup/x" },
 		{ MCX_ROOT "/redirect", "http://h" MCX_ROOT "/redirect" },
 		/* Raw bytes of the path are percent-encoded, not copied. */
-		{ MCX_ROOT "/keyprov/<a>\"&\xff %zz",
-		    "http://h" MCX_ROOT "/keyprov/%3Ca%3E%22&%FF%20%25zz" },
+		{ MCX_ROOT "/lookup/<a>\"&\xff %zz",
+		    "http://h" MCX_ROOT "/lookup/%3Ca%3E%22&%FF%20%25zz" },
 	};
 	struct http_response	 res;
 	xmlDocPtr		 doc;
@@ -273,6 +284,48 @@ test_unimplemented(void **state)
 		xmlFreeDoc(doc);
 		buf_free(&res.body);
 	}
+}
+
+/*
+ * keyprov, certcache and cert without [auth]: 503 + Retry-After + a
+ * valid KmsError, and an audit record of the refusal.
+ */
+static void
+test_no_auth(void **state)
+{
+	static const char	*paths[] = { MCX_ROOT "/keyprov",
+				    MCX_ROOT "/certcache/3",
+				    MCX_ROOT "/cert/c1" };
+	struct store_conf	 sc;
+	struct store_audit	 a[4];
+	struct http_response	 res;
+	xmlDocPtr		 doc;
+	char			 dir[] = "/tmp/test_mcx_XXXXXX";
+	size_t			 i, n;
+
+	assert_non_null(mkdtemp(dir));
+	memset(&sc, 0, sizeof(sc));
+	sc.sc_data_dir = dir;
+	assert_int_equal(store_open(&sc, &kmsd.store), 0);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		assert_int_equal(call(paths[i], "h", &res, &kmsd), 0);
+		assert_int_equal(res.status, 503);
+		assert_int_equal(res.extra_count, 1);
+		assert_string_equal(res.extra[0].name, "Retry-After");
+		doc = xsd_parse_valid(res.body.b_data, res.body.b_len);
+		expect_str(doc, "//k:KmsError/k:ErrorCode", "503");
+		expect_str(doc, "//k:KmsError/k:ErrorMsg",
+		    "access tokens not configured");
+		xmlFreeDoc(doc);
+		buf_free(&res.body);
+	}
+	assert_int_equal(store_audit_read(kmsd.store, 0, a, 4, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(a[0].sa_kind, STORE_AUDIT_REFUSED);
+	assert_string_equal(a[0].sa_reason, "access tokens not configured");
+	store_close(kmsd.store);
+	kmsd.store = NULL;
+	unlink_dir(dir);
 }
 
 /* Every status net/ can produce gets a valid KmsError body. */
@@ -364,6 +417,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test_setup(test_init, setup),
 		cmocka_unit_test_setup(test_client_req_url, setup),
 		cmocka_unit_test_setup(test_unimplemented, setup),
+		cmocka_unit_test_setup(test_no_auth, setup),
 		cmocka_unit_test_setup(test_error_body, setup),
 		cmocka_unit_test_setup(test_null_arg, setup),
 		cmocka_unit_test_setup(test_small_buffer, setup),

@@ -1,0 +1,492 @@
+/*
+ * keyprov.c - KMS KeyProvision (TS 33.180 D.2, D.3.3; spec/mcx-kms.md
+ * 1.2, 2, 3.6, 5.1, 6.3).
+ *
+ *   POST .../keyprov                   the token's identity and every
+ *                                      identity bound to it, now
+ *   POST .../keyprov/<URI>             that identity, now
+ *   POST .../keyprov/<URI>/<NTP time>  that identity, the key period of
+ *                                      the time (within the window)
+ *
+ * For each identity and key period: UID = uid_derive (F.2.1), RSK from
+ * z_S (checked by sakke_rsk_check before release), SSK/PVT from KSAK; the
+ * master secrets are used only inside hsm_master_use callbacks.  Every
+ * key set is audited before any is released: if an audit record cannot
+ * be written, nothing is released (503).
+ *
+ * The same identity and period always get the same key set.  The RSK is
+ * deterministic by definition; ECCSI's v is derived, RFC 6979 style:
+ *
+ *   v = the first candidate in [1, q-1] of
+ *       HMAC-SHA-256(KSAK, 0xFE || "kmsd-ECCSI-v" || L || UID || L ||
+ *       counter || L)    (kdf_33220 with FC 0xFE, counter 0, 1, ...)
+ *
+ * so nothing is stored and nothing is random at issue time.  Why this is
+ * safe (docs/identities.md): v must be secret, uniform and never shared
+ * by two different IDs (two SSKs under one v reveal KSAK).  HMAC keyed by
+ * the secret KSAK is a PRF, so v is indistinguishable from random to
+ * anyone without KSAK; distinct UIDs (which already bind the KMS URI and
+ * the period) give independent v; the same UID gives the same v, the
+ * same PVT, the same HS and so the same SSK, which reveals nothing new.
+ * Using the signing secret as the PRF key is the construction of
+ * RFC 6979 (deterministic DSA/ECDSA nonces).  FC 0xFE is a private
+ * value outside the ones TS 33.220/33.180 assign.
+ */
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "board.h"
+#include "crypto.h"
+#include "hsm.h"
+#include "mcx_local.h"
+
+#define KP_PREFIX	MCX_ROOT "/keyprov"
+#define KP_SETS_MAX	XML_KEYSETS_MAX	/* own + STORE_BINDINGS_MAX */
+#define KP_TIME_HEX	16		/* NTP timestamp: 16 hex digits */
+#define KP_V_FC		0xfe		/* kdf_33220 FC of the v derivation */
+#define KP_V_LABEL	"kmsd-ECCSI-v"
+
+/* The key material of one key set: lives on the handler's stack only. */
+struct kp_keys {
+	uint8_t		 kk_rsk[SAKKE_RSK_LEN];
+	uint8_t		 kk_ssk[ECCSI_SCALAR_LEN];
+	uint8_t		 kk_pvt[ECCSI_POINT_LEN];
+};
+
+struct kp_rsk_arg {
+	const uint8_t	*ra_uid;
+	uint8_t		*ra_rsk;
+};
+
+struct kp_ssk_arg {
+	const uint8_t	*sa_kpak;
+	const uint8_t	*sa_uid;
+	uint8_t		*sa_ssk;
+	uint8_t		*sa_pvt;
+};
+
+struct kp_v_arg {
+	const uint8_t	*va_ksak;
+	const uint8_t	*va_uid;
+	uint32_t	 va_ctr;
+};
+
+static_assert(XML_UID_LEN == UID_LEN, "UserID is the UID");
+static_assert(KP_SETS_MAX >= 1 + STORE_BINDINGS_MAX, "room for bindings");
+
+/* hsm_master_use callback: RSK for one UID, checked before release. */
+static int
+kp_rsk_fn(const uint8_t *secret_z, size_t len, void *arg)
+{
+	struct kp_rsk_arg	*ra = arg;
+
+	if (len != SAKKE_SCALAR_LEN)
+		return -1;
+	if (sakke_rsk(secret_z, ra->ra_uid, UID_LEN, ra->ra_rsk) !=
+	    CRYPTO_OK)
+		return -1;
+	if (sakke_rsk_check(secret_z, ra->ra_uid, UID_LEN, ra->ra_rsk) !=
+	    CRYPTO_OK) {
+		explicit_bzero(ra->ra_rsk, SAKKE_RSK_LEN);	/* wipe: RSK */
+		log_warnx("%s: RSK self-check failed; not released",
+		    __func__);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * crypto_rand_fn for eccsi_ssk_pvt: the deterministic candidates of v
+ * (see the top of this file), 32 octets per call.
+ */
+static int
+kp_v_rand(void *arg, uint8_t *out, size_t len)
+{
+	struct kp_v_arg		*va = arg;
+	struct kdf_param	 p[3];
+	uint8_t			 ctr[4];
+
+	if (len != KDF_OUT_LEN)
+		return -1;
+	ctr[0] = (uint8_t)(va->va_ctr >> 24);
+	ctr[1] = (uint8_t)(va->va_ctr >> 16);
+	ctr[2] = (uint8_t)(va->va_ctr >> 8);
+	ctr[3] = (uint8_t)va->va_ctr;
+	va->va_ctr++;
+	p[0].p = (const uint8_t *)KP_V_LABEL;
+	p[0].len = sizeof(KP_V_LABEL) - 1;
+	p[1].p = va->va_uid;
+	p[1].len = UID_LEN;
+	p[2].p = ctr;
+	p[2].len = sizeof(ctr);
+	return kdf_33220(va->va_ksak, ECCSI_SCALAR_LEN, KP_V_FC, p, 3, out) ==
+	    CRYPTO_OK ? 0 : -1;
+}
+
+/* hsm_master_use callback: SSK and PVT for one UID (RFC 6507 5.1.1). */
+static int
+kp_ssk_fn(const uint8_t *secret_ksak, size_t len, void *arg)
+{
+	struct kp_ssk_arg	*sa = arg;
+	struct kp_v_arg		 va;
+	uint8_t			 hs[ECCSI_HASH_LEN];
+	enum crypto_status	 cst;
+
+	if (len != ECCSI_SCALAR_LEN)
+		return -1;
+	va.va_ksak = secret_ksak;
+	va.va_uid = sa->sa_uid;
+	va.va_ctr = 0;
+	cst = eccsi_ssk_pvt(secret_ksak, sa->sa_kpak, sa->sa_uid, UID_LEN,
+	    kp_v_rand, &va, sa->sa_ssk, sa->sa_pvt, hs);
+	explicit_bzero(&va, sizeof(va));
+	explicit_bzero(hs, sizeof(hs));
+	return cst == CRYPTO_OK ? 0 : -1;
+}
+
+/*
+ * The key set of one UID.  Returns HSM_OK, HSM_ERR_DEVICE when the token
+ * failed (answer 503), or another status (500).  keys is wiped on
+ * failure.
+ */
+static enum hsm_status
+kp_derive(const struct kmsd *k, const uint8_t uid[UID_LEN],
+    struct kp_keys *keys)
+{
+	struct kp_rsk_arg	 ra;
+	struct kp_ssk_arg	 sa;
+	enum hsm_status		 st;
+
+	ra.ra_uid = uid;
+	ra.ra_rsk = keys->kk_rsk;
+	st = hsm_master_use(k->hsm, k->key_sakke, kp_rsk_fn, &ra);
+	if (st == HSM_OK) {
+		sa.sa_kpak = k->pub_auth_key;
+		sa.sa_uid = uid;
+		sa.sa_ssk = keys->kk_ssk;
+		sa.sa_pvt = keys->kk_pvt;
+		st = hsm_master_use(k->hsm, k->key_eccsi, kp_ssk_fn, &sa);
+	}
+	if (st != HSM_OK)
+		explicit_bzero(keys, sizeof(*keys));	/* wipe: partial keys */
+	return st;
+}
+
+/*
+ * The full NTP seconds of a 32-bit NTP seconds field: the era that puts
+ * it nearest to now (RFC 5905 section 6; the field wraps in 2036).
+ */
+static uint64_t
+kp_ntp_near(uint64_t now_ntp, uint32_t secs)
+{
+	const uint64_t	 era = UINT64_C(1) << 32;
+	uint64_t	 t = (now_ntp & ~(era - 1)) | secs;
+
+	if (t > now_ntp && t - now_ntp > era / 2 && t >= era)
+		t -= era;
+	else if (t < now_ntp && now_ntp - t > era / 2)
+		t += era;
+	return t;
+}
+
+/* Exactly KP_TIME_HEX hex digits, either case, into the seconds field. */
+static int
+kp_parse_time(const char *s, size_t len, uint32_t *secs)
+{
+	uint64_t	 v = 0;
+	size_t		 i;
+	char		 c;
+	int		 d;
+
+	if (len != KP_TIME_HEX)
+		return -1;
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*secs = (uint32_t)(v >> 32);	/* the fraction is not needed */
+	return 0;
+}
+
+/*
+ * SECURITY EXTENSION HOOK (response side; TS 33.180 D.3.5, issue 6 item
+ * 4).  This release answers over the bearer-authenticated channel with
+ * plaintext keys (KeyContentType).  With the extension, when the user has
+ * a TrK (store_key_current), the key elements become EncKeyContentType
+ * (xml_sec_add_wrapped under the TrK), the KmsMessage may be encrypted
+ * (xml_sec_encrypt) and the response is signed with the InK or TrK
+ * (xml_sec_sign / xml_sec_protect): this is the one function to change.
+ */
+static int
+kp_body(struct mcx_req *r, const struct kms_keyset_info *sets, size_t n)
+{
+	struct kms_resp_meta	 meta;
+	int			 rc;
+
+	mcx_resp_meta(r->mr_kmsd->conf, r->mr_subj.as_uri, r->mr_url, &meta);
+	meta.time = r->mr_now;
+	buf_reset(&r->mr_res->body);
+	rc = xml_keyprov_response(&meta, sets, n, &r->mr_res->body);
+	if (rc != XML_OK) {
+		log_warnx("%s: KmsKeyProv: xml error %d", __func__, rc);
+		return -1;
+	}
+	r->mr_res->status = 200;
+	r->mr_res->content_type = MCX_CONTENT_TYPE;
+	return 0;
+}
+
+/* An issuance record, durable before the key set is released. */
+static int
+kp_audit(const struct mcx_req *r, const char *identity, uint64_t period_no)
+{
+	struct store_audit	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.sa_kind = STORE_AUDIT_ISSUED;
+	a.sa_time = r->mr_now;
+	snprintf(a.sa_subject, sizeof(a.sa_subject), "%s", r->mr_subj.as_uri);
+	snprintf(a.sa_identity, sizeof(a.sa_identity), "%s", identity);
+	a.sa_period_no = (int64_t)period_no;
+	snprintf(a.sa_request_id, sizeof(a.sa_request_id), "%s", r->mr_id);
+	snprintf(a.sa_token_id, sizeof(a.sa_token_id), "%s",
+	    r->mr_subj.as_token_id);
+	return store_audit_add(r->mr_kmsd->store, &a);
+}
+
+/*
+ * Whether identity may be keyed for period_no: 0 yes; 1 no, audited only
+ * (a bound identity left out of a plural answer, !answer); 2 refused and
+ * answered; -1 internal failure.
+ */
+static int
+kp_revoked(struct mcx_req *r, const char *identity, uint64_t period_no,
+    bool answer)
+{
+	bool	 revoked = true;
+	int	 rc;
+
+	rc = store_is_revoked(r->mr_kmsd->store, identity, (int64_t)period_no,
+	    &revoked);
+	if (rc != STORE_OK && rc != STORE_ERR_ARGS)
+		return mcx_refuse(r, 503, "store unavailable", NULL, identity,
+		    (int64_t)period_no) == 0 ? 2 : -1;
+	if (!revoked)
+		return 0;
+	if (answer)
+		return mcx_refuse(r, 403, "identity revoked", NULL, identity,
+		    (int64_t)period_no) == 0 ? 2 : -1;
+	/* Left out of the answer; the refusal is audited all the same. */
+	mcx_audit_refusal(r, "identity revoked", identity,
+	    (int64_t)period_no);
+	return 1;
+}
+
+/* see mcx_local.h */
+int
+mcx_keyprov(const struct http_request *req, struct http_response *res,
+    void *arg)
+{
+	struct mcx_req		 r;
+	struct auth_error	 err;
+	struct store_identity	*bound = NULL;
+	const struct kms_conf	*c;
+	const char		*rest, *seg2 = NULL, *ids[KP_SETS_MAX];
+	struct kp_keys		 keys[KP_SETS_MAX];
+	struct kms_keyset_info	 sets[KP_SETS_MAX];
+	uint8_t			 uids[KP_SETS_MAX][UID_LEN];
+	char			 identity[STORE_URI_MAX + 1];
+	uint64_t		 now_ntp, t, cur, want, from, to;
+	uint32_t		 secs;
+	size_t			 n = 0, nb = 0, i, len1;
+	enum hsm_status		 st;
+	bool			 named = false;
+	int			 status = -1, rc;
+
+	rc = mcx_begin(&r, req, res, arg);
+	if (rc != 0)
+		return rc > 0 ? 0 : -1;
+	c = r.mr_kmsd->conf;
+	memset(keys, 0, sizeof(keys));
+
+	/* The path: "", "/<URI>" or "/<URI>/<time>"; nothing else. */
+	rest = req->path + strlen(KP_PREFIX);
+	if (*rest != '\0') {
+		rest++;			/* the '/' (a prefix route) */
+		seg2 = strchr(rest, '/');
+		len1 = seg2 != NULL ? (size_t)(seg2 - rest) : strlen(rest);
+		if (seg2 != NULL)
+			seg2++;
+		if (len1 == 0 || (seg2 != NULL && strchr(seg2, '/') != NULL)) {
+			status = mcx_refuse(&r, 404, NULL, NULL, NULL, -1);
+			goto done;
+		}
+		if (mcx_pct_decode(rest, len1, identity, sizeof(identity)) !=
+		    0) {
+			status = mcx_refuse(&r, 400, "malformed identity URI",
+			    NULL, NULL, -1);
+			goto done;
+		}
+		named = true;
+	}
+
+	/* The key period: now's, or the given time's within the window. */
+	now_ntp = ntp_from_unix(r.mr_now);
+	if (key_period_no(now_ntp, c->user_key_period, c->user_key_offset,
+	    &cur) != CRYPTO_OK) {
+		log_warnx("%s: no key period for now", __func__);
+		goto done;
+	}
+	want = cur;
+	if (seg2 != NULL) {
+		if (kp_parse_time(seg2, strlen(seg2), &secs) != 0) {
+			status = mcx_refuse(&r, 400, "malformed NTP time",
+			    NULL, identity, -1);
+			goto done;
+		}
+		t = kp_ntp_near(now_ntp, secs);
+		if (key_period_no(t, c->user_key_period, c->user_key_offset,
+		    &want) != CRYPTO_OK || want + c->keyprov_past < cur ||
+		    want > cur + c->keyprov_future) {
+			status = mcx_refuse(&r, 403, "time outside the key "
+			    "period window", NULL, identity, -1);
+			goto done;
+		}
+	}
+
+	/* Which identities: the named one, or the subject's and bound. */
+	if (named) {
+		rc = auth_may_key(r.mr_kmsd->auth, &r.mr_subj, identity,
+		    r.mr_kmsd->store, &err);
+		if (rc != AUTH_OK) {
+			status = mcx_refuse(&r, err.ae_status, err.ae_reason,
+			    NULL, identity, (int64_t)want);
+			goto done;
+		}
+		rc = kp_revoked(&r, identity, want, true);
+		if (rc != 0) {
+			status = rc < 0 ? -1 : 0;
+			goto done;
+		}
+		ids[n++] = identity;
+	} else {
+		rc = auth_may_key(r.mr_kmsd->auth, &r.mr_subj,
+		    r.mr_subj.as_uri, r.mr_kmsd->store, &err);
+		if (rc != AUTH_OK) {
+			status = mcx_refuse(&r, err.ae_status, err.ae_reason,
+			    NULL, r.mr_subj.as_uri, (int64_t)want);
+			goto done;
+		}
+		if ((bound = calloc(STORE_BINDINGS_MAX, sizeof(*bound))) ==
+		    NULL)
+			goto done;
+		rc = store_bindings(r.mr_kmsd->store, r.mr_subj.as_uri, bound,
+		    STORE_BINDINGS_MAX, &nb);
+		if (rc == STORE_ERR_NOTFOUND || rc == STORE_ERR_ARGS)
+			nb = 0;
+		else if (rc != STORE_OK) {
+			status = mcx_refuse(&r, 503, "store unavailable", NULL,
+			    NULL, (int64_t)want);
+			goto done;
+		}
+		rc = kp_revoked(&r, r.mr_subj.as_uri, want, false);
+		if (rc < 0 || rc > 1) {
+			status = rc < 0 ? -1 : 0;
+			goto done;
+		}
+		if (rc == 0)
+			ids[n++] = r.mr_subj.as_uri;
+		for (i = 0; i < nb && n < KP_SETS_MAX; i++) {
+			rc = kp_revoked(&r, bound[i].si_uri, want, false);
+			if (rc < 0 || rc > 1) {
+				status = rc < 0 ? -1 : 0;
+				goto done;
+			}
+			if (rc == 0)
+				ids[n++] = bound[i].si_uri;
+		}
+		if (n == 0) {
+			status = mcx_refuse(&r, 403, "identity revoked", NULL,
+			    r.mr_subj.as_uri, (int64_t)want);
+			goto done;
+		}
+	}
+
+	/* Derive every key set before anything is released. */
+	if (r.mr_kmsd->hsm == NULL || !atomic_load(&r.mr_kmsd->hsm_up)) {
+		status = mcx_refuse(&r, 503, "HSM unavailable", NULL, NULL,
+		    (int64_t)want);
+		goto done;
+	}
+	if (key_period_bounds(want, c->user_key_period, c->user_key_offset,
+	    &from, &to) != CRYPTO_OK)
+		goto done;
+	for (i = 0; i < n; i++) {
+		if (uid_derive((const uint8_t *)ids[i], strlen(ids[i]),
+		    (const uint8_t *)c->kms_uri, strlen(c->kms_uri),
+		    c->user_key_period, c->user_key_offset, want, uids[i]) !=
+		    CRYPTO_OK) {
+			status = mcx_refuse(&r, 400, "identity URI not usable",
+			    NULL, ids[i], (int64_t)want);
+			goto done;
+		}
+		st = kp_derive(r.mr_kmsd, uids[i], &keys[i]);
+		if (st == HSM_ERR_DEVICE) {
+			status = mcx_refuse(&r, 503, "HSM unavailable", NULL,
+			    ids[i], (int64_t)want);
+			goto done;
+		}
+		if (st != HSM_OK) {
+			log_warnx("%s: key derivation failed: %s (request %s)",
+			    __func__, hsm_strerror(st), r.mr_id);
+			status = mcx_refuse(&r, 500, "key derivation failed",
+			    NULL, ids[i], (int64_t)want);
+			goto done;
+		}
+		memset(&sets[i], 0, sizeof(sets[i]));
+		sets[i].kms_uri = c->kms_uri;
+		sets[i].cert_uri = c->cert_uri;
+		sets[i].issuer = c->issuer;
+		sets[i].user_uri = ids[i];
+		memcpy(sets[i].user_id, uids[i], UID_LEN);
+		sets[i].valid_from = unix_from_ntp(from);
+		sets[i].valid_to = unix_from_ntp(to);
+		sets[i].key_period_no = want;
+		sets[i].revoked = false;
+		sets[i].rsk = keys[i].kk_rsk;
+		sets[i].ssk = keys[i].kk_ssk;
+		sets[i].pvt = keys[i].kk_pvt;
+	}
+
+	/* Fail closed: no durable issuance record, no keys. */
+	for (i = 0; i < n; i++)
+		if ((rc = kp_audit(&r, ids[i], want)) != STORE_OK) {
+			log_warnx("%s: issuance not audited: %s (request %s)",
+			    __func__, store_strerror(rc), r.mr_id);
+			status = mcx_refuse(&r, 503, "audit unavailable", NULL,
+			    ids[i], (int64_t)want);
+			goto done;
+		}
+
+	if (kp_body(&r, sets, n) != 0)
+		goto done;
+	log_info("%s: %s: %zu key set%s, period %llu (request %s)", __func__,
+	    req->peer, n, n == 1 ? "" : "s", (unsigned long long)want,
+	    r.mr_id);
+	status = 0;
+done:
+	explicit_bzero(keys, sizeof(keys));	/* wipe: RSK, SSK, PVT */
+	explicit_bzero(sets, sizeof(sets));
+	free(bound);
+	return status;
+}

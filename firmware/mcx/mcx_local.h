@@ -1,0 +1,72 @@
+/*
+ * mcx_local.h - what the files of firmware/mcx share: the request context
+ * of an authenticated resource, error answers, audit of refusals.
+ */
+#ifndef MCX_LOCAL_H
+#define MCX_LOCAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "kmsd.h"
+#include "mcx.h"
+#include "store.h"
+#include "xml.h"
+
+#define MCX_REQID_LEN		32	/* request id text, incl. NUL */
+#define MCX_RETRY_AFTER		"5"	/* seconds, with every 503 */
+
+/* One request to an authenticated resource (keyprov, certcache, cert). */
+struct mcx_req {
+	const struct kmsd		*mr_kmsd;
+	const struct http_request	*mr_http;
+	struct http_response		*mr_res;
+	int64_t				 mr_now;	/* Unix seconds */
+	char				 mr_id[MCX_REQID_LEN];
+	bool				 mr_authed;	/* mr_subj is valid */
+	struct auth_subject		 mr_subj;
+	char				 mr_url[MCX_URL_MAX]; /* ClientReqUrl */
+};
+
+/* mcx.c */
+int64_t	 mcx_now(void);
+int	 mcx_request_url(const struct kms_conf *, const struct http_request *,
+	    char *, size_t);
+void	 mcx_resp_meta(const struct kms_conf *, const char *user_uri,
+	    const char *url, struct kms_resp_meta *);
+int	 mcx_error_response(const struct kms_conf *,
+	    const struct http_request *, const char *user_uri, int status,
+	    const char *msg, struct http_response *);
+/*
+ * Start an authenticated request: fill r, check the request body (empty,
+ * or a KmsRequest; the security-extension hook) and the bearer token.
+ * Returns 0 when the request may go on, 1 when it has been answered
+ * (a refusal, audited), -1 on an internal failure.
+ */
+int	 mcx_begin(struct mcx_req *r, const struct http_request *req,
+	    struct http_response *res, void *arg);
+/*
+ * Refuse r: audit (kind REFUSED, with the subject when known, identity
+ * and period_no, -1 when none), then answer status with KmsError(msg)
+ * and, when not NULL, WWW-Authenticate: www (copied to thread-local
+ * storage: net/ writes the response on this thread).  503 gets
+ * Retry-After.  Returns 0 (answered: the handler returns 0) or -1.
+ */
+int	 mcx_refuse(struct mcx_req *r, int status, const char *msg,
+	    const char *www, const char *identity, int64_t period_no);
+/* Only the audit record of a refusal (nothing answered). */
+void	 mcx_audit_refusal(const struct mcx_req *r, const char *reason,
+	    const char *identity, int64_t period_no);
+/*
+ * Percent-decode one path segment (src up to src_len bytes) into out
+ * (out_size bytes, NUL terminated).  Returns 0, or -1 when empty, on a
+ * bad escape, an encoded NUL, text XML cannot carry, or no room.
+ */
+int	 mcx_pct_decode(const char *src, size_t src_len, char *out,
+	    size_t out_size);
+
+/* keyprov.c, certcache.c: the handlers. */
+http_handler_fn	 mcx_keyprov, mcx_certcache, mcx_cert;
+
+#endif /* MCX_LOCAL_H */
