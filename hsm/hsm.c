@@ -409,7 +409,13 @@ hsm_session_put(struct hsm *h, struct hsm_session *s, CK_RV rv)
 	CK_SESSION_HANDLE	 ns = s->hs_sess;
 	CK_RV			 orv;
 
-	if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED) {
+	/*
+	 * A session that saw a failure may still hold an active operation
+	 * (a C_Decrypt that never ran leaves its C_DecryptInit behind, and
+	 * PKCS#11 2.40 has no cancel): replace it, so no failure outlives
+	 * its request.  Found by tests/integration/it_hsm_faults_keyprov.sh.
+	 */
+	if (rv != CKR_OK) {
 		/* Still ours (busy): replace it outside the pool lock. */
 		(void)h->h_p11->C_CloseSession(s->hs_sess);
 		orv = h->h_p11->C_OpenSession(h->h_slot,

@@ -178,7 +178,7 @@ hsm_master_create(struct hsm *h, enum hsm_key_class kc, const char *label,
 	hsm_secmem_free(secret, modulus_len);
 	secret = NULL;
 	if (rv != CKR_OK) {
-		hsm_session_put(h, &s, CKR_OK);
+		hsm_session_put(h, &s, rv);
 		log_warnx("%s: seal: 0x%lx", __func__, rv);
 		status = hsm_ckr(rv, false);
 		goto fail;
