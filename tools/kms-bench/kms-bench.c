@@ -72,6 +72,7 @@ static int	run_ssk_validate(struct fixture *);
 static int	run_eccsi_sign(struct fixture *);
 static int	run_eccsi_verify(struct fixture *);
 static int	run_ossl_p256_ref(struct fixture *);
+static int	run_keyprov_floor(struct fixture *);
 
 /*
  * The table.  ECCSI sign/verify, SSK/PVT and UID derivation belong here
@@ -93,6 +94,7 @@ static const struct bench bench_crypto[] = {
 	{ "eccsi_sign (600 B, ct)",		400, run_eccsi_sign },
 	{ "eccsi_verify (600 B)",		400, run_eccsi_verify },
 	{ "openssl_p256_ref ([k]G, nistz256)",	2000, run_ossl_p256_ref },
+	{ "keyprov_floor (UID+RSK+check+SSK/PVT)", 60, run_keyprov_floor },
 };
 
 /* ECCSI inputs: a random KSAK, SSK/PVT for fx.id, a signed message. */
@@ -151,6 +153,18 @@ run_ssk_pvt(struct fixture *f)
 		return -1;
 	return eccsi_ssk_pvt(efx.ksak, efx.kpak, f->id, sizeof(f->id),
 	    bench_rand, NULL, efx.ssk, efx.pvt, efx.hs) == CRYPTO_OK ? 0 : -1;
+}
+
+/*
+ * The crypto floor of one key set as kmsd's keyprov computes it: UID,
+ * RSK, the RSK check before release, SSK/PVT with its check (HSM work,
+ * XML and the network come on top; compare with kms-load keyprov).
+ */
+static int
+run_keyprov_floor(struct fixture *f)
+{
+	return run_uid(f) || run_rsk(f) || run_rsk_check(f) ||
+	    run_ssk_pvt(f);
 }
 
 static int
