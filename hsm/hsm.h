@@ -360,6 +360,28 @@ enum hsm_status	 hsm_gcm_seal(struct hsm *h, hsm_key_id trk,
 		    size_t *wcek_len);
 
 /*
+ * Derivations as whole operations (the master secret is unsealed into a
+ * locked scope, used by firmware/crypto and wiped; see hsm_derive.c):
+ *   hsm_derive_rsk      SAKKE RSK (RFC 6508 6.1.1) for identity id under
+ *                       the sealed z_S z_id, checked ([t]RSK = P) before
+ *                       release; out gets 257 bytes (04||x||y)
+ *   hsm_derive_ssk_pvt  ECCSI SSK and PVT (RFC 6507 5.1.1) for identity id
+ *                       under the sealed KSAK ksak_id and its public KPAK,
+ *                       validated before release; v is derived from KSAK
+ *                       and the identity, so the same identity always gets
+ *                       the same pair
+ * Outputs are wiped on failure; HSM_ERR_DEVICE means the token failed
+ * (answer 503), HSM_ERR_GENERAL a failed derivation or self-check.
+ */
+enum hsm_status	 hsm_derive_rsk(struct hsm *h, hsm_key_id z_id,
+		    const uint8_t *id, size_t id_len, uint8_t *out,
+		    size_t out_size, size_t *out_len);
+enum hsm_status	 hsm_derive_ssk_pvt(struct hsm *h, hsm_key_id ksak_id,
+		    const uint8_t kpak[HSM_EC_POINT_LEN], const uint8_t *id,
+		    size_t id_len, uint8_t ssk[32],
+		    uint8_t pvt[HSM_EC_POINT_LEN]);
+
+/*
  * Losing the token.  hsm_health: HSM_OK while the token is present and the
  * login holds, else HSM_ERR_DEVICE (two cheap calls; kmsd asks every
  * second).  hsm_recover: reopen closed sessions, log in again with the PIN
