@@ -59,6 +59,13 @@ enum conf_key {
 	K_AUTH_HS256,
 	K_AUTH_LEEWAY,
 	K_AUTH_REQUIRE,
+	K_SEC_WRAP_ALG,
+	K_SEC_HMAC_BITS,
+	K_SEC_ENCRYPT,
+	K_SEC_REQUIRE_TRK,
+	K_SEC_REQ_WINDOW,
+	K_SEC_ROTATE_TRK,
+	K_SEC_ROTATE_INK,
 	K__COUNT
 };
 
@@ -98,7 +105,7 @@ struct conf_ctx {
 
 static conf_set_fn	 set_uri, set_text, set_date, set_u64, set_domains,
 			 set_path, set_envname, set_nic, set_tap, set_ipv4,
-			 set_level, set_keyfiles, set_bool;
+			 set_level, set_keyfiles, set_bool, set_wrap_alg;
 
 /* The offset and size of a member of struct kms_conf. */
 #define F(m)	offsetof(struct kms_conf, m), \
@@ -183,12 +190,26 @@ static const struct conf_keydef conf_keys[K__COUNT] = {
 	    F(auth_leeway), 0, CONF_LEEWAY_MAX },
 	{ K_AUTH_REQUIRE, "auth", "require_user", set_bool,
 	    F(auth_require_user), 0, 0 },
+	{ K_SEC_WRAP_ALG, "security", "wrap_alg", set_wrap_alg,
+	    F(sec_wrap_alg), 0, 0 },
+	{ K_SEC_HMAC_BITS, "security", "hmac_bits", set_u64,
+	    F(sec_hmac_bits), CONF_HMAC_BITS_MIN, CONF_HMAC_BITS_MAX },
+	{ K_SEC_ENCRYPT, "security", "encrypt", set_bool,
+	    F(sec_encrypt), 0, 0 },
+	{ K_SEC_REQUIRE_TRK, "security", "require_trk", set_bool,
+	    F(sec_require_trk), 0, 0 },
+	{ K_SEC_REQ_WINDOW, "security", "request_window", set_u64,
+	    F(sec_req_window), 1, CONF_REQ_WINDOW_MAX },
+	{ K_SEC_ROTATE_TRK, "security", "rotate_trk_after", set_u64,
+	    F(sec_rotate_trk), 0, CONF_ROTATE_MAX },
+	{ K_SEC_ROTATE_INK, "security", "rotate_ink_after", set_u64,
+	    F(sec_rotate_ink), 0, CONF_ROTATE_MAX },
 };
 
 #undef F
 
 static const char *const conf_sections[] = { "kms", "hsm", "net", "log",
-    "tls", "auth" };
+    "tls", "auth", "security" };
 
 /* The characters of a URI (RFC 3986, printable ASCII less the excluded). */
 static int
@@ -666,6 +687,18 @@ set_bool(struct conf_ctx *ctx, const struct conf_keydef *k, const char *v)
 	return 0;
 }
 
+/* The label of EncKeyContentType wraps: one of the two URIs we know. */
+static int
+set_wrap_alg(struct conf_ctx *ctx, const struct conf_keydef *k,
+    const char *v)
+{
+	if (strcmp(v, CONF_WRAP_KW_AES256) != 0 &&
+	    strcmp(v, CONF_WRAP_KW_AES256_PAD) != 0)
+		return conf_fail(ctx, k, "must be " CONF_WRAP_KW_AES256 " or "
+		    CONF_WRAP_KW_AES256_PAD);
+	return set_string(ctx, k, v);
+}
+
 /* Keys that may be repeated and continued on indented lines. */
 static int
 is_list_key(enum conf_key id)
@@ -869,6 +902,10 @@ conf_check(struct conf_ctx *ctx)
 		    "gateway equals the address");
 		return;
 	}
+	if (c->sec_hmac_bits % 8 != 0) {
+		conf_fail_key(ctx, K_SEC_HMAC_BITS, "must be a multiple of 8");
+		return;
+	}
 	conf_check_auth(ctx);
 }
 
@@ -917,6 +954,10 @@ conf_defaults(struct kms_conf *conf)
 	snprintf(conf->auth_realm, sizeof(conf->auth_realm), "%s",
 	    CONF_DEF_AUTH_REALM);
 	conf->auth_leeway = CONF_DEF_AUTH_LEEWAY;
+	snprintf(conf->sec_wrap_alg, sizeof(conf->sec_wrap_alg), "%s",
+	    CONF_DEF_WRAP_ALG);
+	conf->sec_hmac_bits = CONF_DEF_HMAC_BITS;
+	conf->sec_req_window = CONF_DEF_REQ_WINDOW;
 }
 
 /* see conf.h */

@@ -54,6 +54,16 @@
 #define CONF_DEF_AUTH_LEEWAY	30	/* seconds */
 #define CONF_DEF_PAST_PERIODS	1	/* keyprov/<URI>/<time> window */
 #define CONF_DEF_FUTURE_PERIODS	1
+/* [security]: the security extension (docs/security-extension.md). */
+#define CONF_WRAP_KW_AES256	"http://www.w3.org/2001/04/xmlenc#kw-aes256"
+#define CONF_WRAP_KW_AES256_PAD	"http://www.w3.org/2009/xmlenc11#kw-aes-256-pad"
+#define CONF_DEF_WRAP_ALG	CONF_WRAP_KW_AES256
+#define CONF_DEF_HMAC_BITS	128	/* HMACOutputLength */
+#define CONF_HMAC_BITS_MIN	128
+#define CONF_HMAC_BITS_MAX	256
+#define CONF_DEF_REQ_WINDOW	5	/* SignedKmsRequest Time, seconds */
+#define CONF_REQ_WINDOW_MAX	3600
+#define CONF_ROTATE_MAX		1000000	/* rotate_*_after */
 
 struct kms_conf {
 	/* [kms]: the KMS certificate (TS 33.180 D.3.2) */
@@ -109,6 +119,15 @@ struct kms_conf {
 	char		 auth_hs256[CONF_STR_MAX];	/* hs256_secret_file */
 	unsigned	 auth_leeway;	/* leeway: seconds, 0..CONF_LEEWAY_MAX */
 	bool		 auth_require_user;	/* require_user: yes|no */
+
+	/* [security]: TS 33.180 D.3.5 for users with a TrK in the store */
+	char		 sec_wrap_alg[CONF_STR_MAX];	/* wrap_alg: URI label */
+	unsigned	 sec_hmac_bits;	/* hmac_bits: 128..256, multiple of 8 */
+	bool		 sec_encrypt;	/* encrypt: AES-128-GCM KmsMessage */
+	bool		 sec_require_trk; /* require_trk: 403 without a TrK */
+	unsigned	 sec_req_window; /* request_window: |Time - now|, s */
+	uint64_t	 sec_rotate_trk; /* rotate_trk_after: responses, 0 off */
+	uint64_t	 sec_rotate_ink; /* rotate_ink_after: responses, 0 off */
 };
 
 /*

@@ -57,6 +57,33 @@ cc_add(void *arg, const struct store_cert *cert)
 }
 
 /* The response of r: KmsCertCache with every certificate (all) or none. */
+/*
+ * Sign the answer in r's body when the user has a TrK (security
+ * extension; no rotation here).  0 go on, 1 refused and answered (503),
+ * -1 failure.
+ */
+static int
+cc_sign(struct mcx_req *r)
+{
+	struct mcx_sec	 sec;
+	int		 rc;
+
+	rc = mcx_sec_keys(r->mr_kmsd, r->mr_subj.as_uri, &sec);
+	if (rc != 0) {
+		buf_reset(&r->mr_res->body);
+		return mcx_refuse(r, 503, rc == -1 ? "store unavailable" :
+		    "transport key unavailable", NULL, NULL, -1) == 0 ? 1 : -1;
+	}
+	if (!sec.ms_on)
+		return 0;
+	if (mcx_sec_protect_body(r->mr_kmsd, &sec, r->mr_now,
+	    &r->mr_res->body) != 0) {
+		buf_reset(&r->mr_res->body);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cc_answer(struct mcx_req *r, bool all, uint64_t version)
 {
@@ -87,6 +114,10 @@ cc_answer(struct mcx_req *r, bool all, uint64_t version)
 	buf_reset(&r->mr_res->body);
 	if (xml_certcache_finish(cc, &r->mr_res->body) != XML_OK)
 		goto done;
+	if ((rc = cc_sign(r)) != 0) {
+		status = rc > 0 ? 0 : -1;
+		goto done;
+	}
 	r->mr_res->status = 200;
 	r->mr_res->content_type = MCX_CONTENT_TYPE;
 	status = 0;
@@ -171,6 +202,10 @@ mcx_cert(const struct http_request *req, struct http_response *res,
 	buf_reset(&res->body);
 	if (xml_certcache_finish(cc, &res->body) != XML_OK)
 		goto done;
+	if ((rc = cc_sign(&r)) != 0) {
+		status = rc > 0 ? 0 : -1;
+		goto done;
+	}
 	res->status = 200;
 	res->content_type = MCX_CONTENT_TYPE;
 	status = 0;

@@ -219,27 +219,41 @@ kp_parse_time(const char *s, size_t len, uint32_t *secs)
 }
 
 /*
- * SECURITY EXTENSION HOOK (response side; TS 33.180 D.3.5, issue 6 item
- * 4).  This release answers over the bearer-authenticated channel with
- * plaintext keys (KeyContentType).  With the extension, when the user has
- * a TrK (store_key_current), the key elements become EncKeyContentType
- * (xml_sec_add_wrapped under the TrK), the KmsMessage may be encrypted
- * (xml_sec_encrypt) and the response is signed with the InK or TrK
- * (xml_sec_sign / xml_sec_protect): this is the one function to change.
+ * The response body: plaintext keys (KeyContentType) for a user without
+ * a TrK; for a user with one (sec->ms_on), the keys wrapped under the
+ * TrK (EncKeyContentType, [security] wrap_alg label), then rotation,
+ * optional encryption and the signature (mcx_sec_finish).
  */
 static int
-kp_body(struct mcx_req *r, const struct kms_keyset_info *sets, size_t n)
+kp_body(struct mcx_req *r, const struct kms_keyset_info *sets, size_t n,
+    const struct mcx_sec *sec)
 {
+	const struct kms_conf	*c = r->mr_kmsd->conf;
 	struct kms_resp_meta	 meta;
+	xmlDocPtr		 doc = NULL;
 	int			 rc;
 
-	mcx_resp_meta(r->mr_kmsd->conf, r->mr_subj.as_uri, r->mr_url, &meta);
+	mcx_resp_meta(c, r->mr_subj.as_uri, r->mr_url, &meta);
 	meta.time = r->mr_now;
 	buf_reset(&r->mr_res->body);
-	rc = xml_keyprov_response(&meta, sets, n, &r->mr_res->body);
-	if (rc != XML_OK) {
-		log_warnx("%s: KmsKeyProv: xml error %d", __func__, rc);
-		return -1;
+	if (sec->ms_on) {
+		rc = xml_sec_keyprov_doc(&meta, sets, n, &sec->ms_trk,
+		    c->sec_wrap_alg, &doc);
+		if (rc != XML_OK) {
+			log_warnx("%s: wrapped KmsKeyProv: %s", __func__,
+			    xml_strerror(rc));
+			return -1;
+		}
+		if (mcx_sec_finish(r->mr_kmsd, sec, doc, r->mr_now,
+		    &r->mr_res->body) != 0)
+			return -1;
+	} else {
+		rc = xml_keyprov_response(&meta, sets, n, &r->mr_res->body);
+		if (rc != XML_OK) {
+			log_warnx("%s: KmsKeyProv: xml error %d", __func__,
+			    rc);
+			return -1;
+		}
 	}
 	r->mr_res->status = 200;
 	r->mr_res->content_type = MCX_CONTENT_TYPE;
@@ -304,6 +318,7 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 	const char		*rest, *seg2 = NULL, *ids[KP_SETS_MAX];
 	struct kp_keys		 keys[KP_SETS_MAX];
 	struct kms_keyset_info	 sets[KP_SETS_MAX];
+	struct mcx_sec		 sec;
 	uint8_t			 uids[KP_SETS_MAX][UID_LEN];
 	char			 identity[STORE_URI_MAX + 1];
 	uint64_t		 now_ntp, t, cur, want, from, to;
@@ -428,6 +443,19 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 		    (int64_t)want);
 		goto done;
 	}
+
+	/* The caller's TrK / InK (security extension), if any. */
+	rc = mcx_sec_keys(r.mr_kmsd, r.mr_subj.as_uri, &sec);
+	if (rc != 0) {
+		status = mcx_refuse(&r, 503, rc == -1 ? "store unavailable" :
+		    "transport key unavailable", NULL, NULL, (int64_t)want);
+		goto done;
+	}
+	if (!sec.ms_on && c->sec_require_trk) {
+		status = mcx_refuse(&r, 403, "no transport key for this user",
+		    NULL, NULL, (int64_t)want);
+		goto done;
+	}
 	if (key_period_bounds(want, c->user_key_period, c->user_key_offset,
 	    &from, &to) != CRYPTO_OK)
 		goto done;
@@ -478,8 +506,10 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 			goto done;
 		}
 
-	if (kp_body(&r, sets, n) != 0)
+	if (kp_body(&r, sets, n, &sec) != 0) {
+		buf_reset(&res->body);
 		goto done;
+	}
 	log_info("%s: %s: %zu key set%s, period %llu (request %s)", __func__,
 	    req->peer, n, n == 1 ? "" : "s", (unsigned long long)want,
 	    r.mr_id);

@@ -253,6 +253,10 @@ mcx_init(const struct http_request *req, struct http_response *res,
 	const struct kmsd	*kmsd = arg;
 	struct kms_cert_info	 cert;
 	struct kms_resp_meta	 meta;
+	struct auth_subject	 subj;
+	struct auth_error	 err;
+	struct mcx_sec		 sec;
+	const char		*authz, *user = NULL;
 	char			 url[MCX_URL_MAX];
 	int			 status = -1, rc;
 
@@ -270,10 +274,35 @@ mcx_init(const struct http_request *req, struct http_response *res,
 		log_warnx("%s: ClientReqUrl does not fit", __func__);
 		goto fail;
 	}
-	mcx_resp_meta(kmsd->conf, NULL, url, &meta);
+	/*
+	 * init is public.  With a valid access token the answer is for
+	 * its user, and signed when the user has a TrK (security
+	 * extension); without one, or with an invalid one, it is the
+	 * anonymous unsigned answer (docs/api.md).
+	 */
+	memset(&sec, 0, sizeof(sec));
+	authz = http_header_get(req, "Authorization");
+	if (authz != NULL && kmsd->auth != NULL && kmsd->store != NULL) {
+		memset(&err, 0, sizeof(err));
+		if (auth_check_bearer(kmsd->auth, authz, mcx_now(), &subj,
+		    &err) == AUTH_OK) {
+			user = subj.as_uri;
+			rc = mcx_sec_keys(kmsd, user, &sec);
+			if (rc != 0)
+				return mcx_error_response(kmsd->conf, req,
+				    user, 503, rc == -1 ? "store unavailable" :
+				    "transport key unavailable", res);
+		}
+	}
+	mcx_resp_meta(kmsd->conf, user, url, &meta);
 	rc = xml_init_response(&meta, &cert, &res->body);
 	if (rc != XML_OK) {
 		log_warnx("%s: KmsInit: xml error %d", __func__, rc);
+		goto fail;
+	}
+	if (sec.ms_on && mcx_sec_protect_body(kmsd, &sec, meta.time,
+	    &res->body) != 0) {
+		buf_reset(&res->body);
 		goto fail;
 	}
 	res->status = 200;
@@ -421,18 +450,14 @@ mcx_begin(struct mcx_req *r, const struct http_request *req,
 	r->mr_authed = true;
 
 	/*
-	 * SECURITY EXTENSION HOOK (request side; TS 33.180 D.2.2, issue 6
-	 * item 4).  This release accepts an empty body or an unsigned
-	 * KmsRequest (its content is not used) and refuses a
-	 * SignedKmsRequest with 501 rather than ignore its signature.  The
-	 * extension replaces the XML_REQ_SIGNED branch with
-	 * xml_verify_request (xml_sec.c): the five checks of seed 000,
-	 * UserUri bound to r->mr_subj, refusals 400/401/403 with KmsError.
+	 * The body: empty, an unsigned KmsRequest (its content is not
+	 * used) or a SignedKmsRequest, which must pass the five checks of
+	 * seed 000 with a key of its UserUri, and that UserUri must be the
+	 * token's identity (secext.c; docs/security-extension.md).
 	 */
 	kind = xml_request_kind(req->body, req->body_len);
 	if (kind == XML_REQ_SIGNED)
-		return mcx_refuse(r, 501, "SignedKmsRequest not supported in "
-		    "this release", NULL, NULL, -1) == 0 ? 1 : -1;
+		return mcx_sec_verify(r);
 	if (kind != XML_REQ_EMPTY && kind != XML_REQ_PLAIN)
 		return mcx_refuse(r, 400, "malformed request body", NULL,
 		    NULL, -1) == 0 ? 1 : -1;

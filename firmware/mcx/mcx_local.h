@@ -66,6 +66,45 @@ void	 mcx_audit_refusal(const struct mcx_req *r, const char *reason,
 int	 mcx_pct_decode(const char *src, size_t src_len, char *out,
 	    size_t out_size);
 
+/*
+ * secext.c: the security extension (docs/security-extension.md, "In the
+ * handlers").  The keys of one user for one response; names live here.
+ */
+struct mcx_sec {
+	bool			 ms_on;		/* the user has a TrK */
+	bool			 ms_has_ink;
+	char			 ms_user[STORE_URI_MAX + 1];
+	char			 ms_trk_name[STORE_LABEL_MAX + 1];
+	char			 ms_ink_name[STORE_LABEL_MAX + 1];
+	struct xml_sec_key	 ms_trk;
+	struct xml_sec_key	 ms_ink;
+};
+/*
+ * The current TrK (and InK) of user into s: 0 (s->ms_on says whether the
+ * user has a TrK), -1 the store failed, -2 the store names a key the
+ * token does not hold (both: answer 503, never plaintext).
+ */
+int	 mcx_sec_keys(const struct kmsd *k, const char *user,
+	    struct mcx_sec *s);
+/*
+ * Protect doc (root KmsResponse, keys already wrapped) for s->ms_on:
+ * NewTransportKey / NewIntegrityKey when the rotation policy says so
+ * (KmsInit and KmsKeyProv only), encryption when [security] encrypt,
+ * the signature (InK, else TrK), written into out (reset first).  Frees
+ * doc.  0, or -1 (answer 500).
+ */
+int	 mcx_sec_finish(const struct kmsd *k, const struct mcx_sec *s,
+	    xmlDocPtr doc, int64_t now, struct buf *out);
+/* mcx_sec_finish on a response already serialised into body. */
+int	 mcx_sec_protect_body(const struct kmsd *k, const struct mcx_sec *s,
+	    int64_t now, struct buf *body);
+/*
+ * Check r's SignedKmsRequest body (xml_verify_request, the user's keys
+ * only) and that its UserUri is the token's identity.  0 verified; 1
+ * refused and answered (400/401/403/413/503, audited); -1 internal.
+ */
+int	 mcx_sec_verify(struct mcx_req *r);
+
 /* keyprov.c, certcache.c: the handlers. */
 http_handler_fn	 mcx_keyprov, mcx_certcache, mcx_cert;
 

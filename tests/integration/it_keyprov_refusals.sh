@@ -103,7 +103,8 @@ XML
 refuse 400 "malformed request body" "$KP" --token "$TA" --body "$KMS_DIR/b3"
 printf '<SignedKmsRequest xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0"/>' \
     > "$KMS_DIR/b4"
-refuse 501 "SignedKmsRequest not supported in this release" "$KP" \
+# (an empty SignedKmsRequest; the checks are in it_secext.sh)
+refuse 400 "SignedKmsRequest: XML does not match the KMS schema" "$KP" \
     --token "$TA" --body "$KMS_DIR/b4"
 head -c 70000 /dev/zero | tr '\0' 'x' > "$KMS_DIR/b5"
 refuse 413 "request body too large" "$KP" --token "$TA" --body "$KMS_DIR/b5"

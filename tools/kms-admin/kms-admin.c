@@ -16,6 +16,14 @@
  *	kms-admin -d DATADIR cert list
  *	kms-admin -d DATADIR cache
  *	kms-admin -d DATADIR audit [AFTER_ID]
+ *	kms-admin -d DATADIR keys USER [TRK_NAME [INK_NAME]]
+ *
+ * keys records the names of a user's TrK (tk.<n>.<user>) and InK
+ * (ik.<n>.<user>) as the current ones (the keys themselves are made in
+ * the HSM by kms-provision user-keys; <n> must grow); without names it
+ * prints the current ones.  kmsd then wraps, signs and checks for that
+ * user (docs/security-extension.md); it finds the keys in the token by
+ * these names, so keys made after kmsd started need a restart of kmsd.
  *
  * It opens DATADIR/kms.db like kmsd does (SQLite WAL, synchronous=FULL),
  * so it may run while kmsd serves: kmsd sees each change on its next
@@ -34,6 +42,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "hsm.h"
 #include "store.h"
 #include "xml.h"
 
@@ -56,9 +65,10 @@ usage(void)
 	    "       %s -d DATADIR cert add FILE | remove CERTURI | list\n"
 	    "       %s -d DATADIR cache\n"
 	    "       %s -d DATADIR audit [AFTER_ID]\n"
+	    "       %s -d DATADIR keys USER [TRK_NAME [INK_NAME]]\n"
 	    "Interim operator tool until the console (issue 8).\n",
 	    progname, progname, progname, progname, progname, progname,
-	    progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname);
 	exit(2);
 }
 
@@ -200,6 +210,55 @@ cmd_bindings(struct store *st, const char *user)
 			    kinds[ids[i].si_kind] : "?");
 	free(ids);
 	return rc == STORE_OK ? 0 : fail("bindings", rc);
+}
+
+/* Record one key name as the user's current key of its kind. */
+static int
+key_set(struct store *st, const char *user, enum hsm_key_class want,
+    const char *name, int64_t now)
+{
+	enum hsm_key_class	 kc;
+	unsigned long		 n;
+	size_t			 off;
+	int			 rc;
+
+	if (hsm_user_key_name_parse(name, &kc, &n, &off) != HSM_OK ||
+	    kc != want) {
+		fprintf(stderr, "%s: %s: not a %s name\n", progname, name,
+		    want == HSM_KC_TRK ? "TrK (tk.<n>.<user>)" :
+		    "InK (ik.<n>.<user>)");
+		return 1;
+	}
+	rc = store_key_set(st, user, want == HSM_KC_TRK ? STORE_KEY_TRK :
+	    STORE_KEY_INK, (uint64_t)n, name, now);
+	return rc == STORE_OK ? 0 : fail(name, rc);
+}
+
+static int
+cmd_keys(struct store *st, int argc, char **argv, int64_t now)
+{
+	static const char	*names[] = { "TrK", "InK" };
+	struct store_key	 sk;
+	int			 rc, i;
+
+	if (argc == 1) {
+		for (i = 0; i < 2; i++) {
+			rc = store_key_current(st, argv[0], i == 0 ?
+			    STORE_KEY_TRK : STORE_KEY_INK, &sk);
+			if (rc == STORE_ERR_NOTFOUND)
+				continue;
+			if (rc != STORE_OK)
+				return fail("keys", rc);
+			printf("%s\t%s\t%" PRIu64 "\n", names[i], sk.sk_label,
+			    sk.sk_n);
+		}
+		return 0;
+	}
+	if (key_set(st, argv[0], HSM_KC_TRK, argv[1], now) != 0)
+		return 1;
+	if (argc == 3)
+		return key_set(st, argv[0], HSM_KC_INK, argv[2], now);
+	return 0;
 }
 
 static int
@@ -361,7 +420,9 @@ main(int argc, char *argv[])
 		if (rc == STORE_OK)
 			printf("%" PRIu64 "\n", version);
 		ret = rc == STORE_OK ? 0 : fail("cache", rc);
-	} else if (strcmp(argv[0], "audit") == 0 && argc <= 2) {
+	} else if (strcmp(argv[0], "keys") == 0 && argc >= 2 && argc <= 4)
+		ret = cmd_keys(st, argc - 1, argv + 1, now);
+	else if (strcmp(argv[0], "audit") == 0 && argc <= 2) {
 		if (argc == 2 && period_arg(argv[1], &p) != 0)
 			usage();
 		ret = cmd_audit(st, p);

@@ -6,6 +6,13 @@
  *	kms-client --url URL [options] --token T keyprov [URI [NTPHEX]]
  *	kms-client --url URL [options] --token T certcache [N]
  *	kms-client --url URL [options] raw METHOD PATH
+ *	(any of them) --trk FILE [--trk-name NAME]
+ *
+ * With --trk (the 32-byte TrK a device holds, security extension), key
+ * elements of xsi:type EncKeyContentType are unwrapped with OpenSSL's
+ * EVP_aes_256_wrap_pad (RFC 5649) and validated like plaintext keys; a
+ * SignedKmsResponse is read as the KmsResponse it holds (its HMAC is
+ * checked by xmlsec1 in tests/integration/it_secext.sh, not here).
  *
  * keyprov runs init (to learn the Root certificate: KmsUri, key period,
  * Z_S, KPAK), then POSTs keyprov, keyprov/<pct-encoded URI> or
@@ -91,6 +98,8 @@ struct opts {
 	bool		 o_expect_error;
 	bool		 o_new_conn;
 	bool		 o_quiet;
+	const char	*o_trk_file;	/* --trk: the device's TrK */
+	const char	*o_trk_name;	/* --trk-name */
 };
 
 struct body {
@@ -145,9 +154,38 @@ usage(void)
 	    "       %s --url URL [options] --token T [--expect-cache-num N]\n"
 	    "\t[--expect-certs N] certcache [N] | cert CERTURI\n"
 	    "       %s --url URL [options] raw METHOD PATH [--body FILE]\n"
-	    "\t[--header 'H: v'] [--expect-status N] [--expect-kms-error]\n",
+	    "\t[--header 'H: v'] [--expect-status N] [--expect-kms-error]\n"
+	    "       (any command) [--trk FILE [--trk-name NAME]]: unwrap\n"
+	    "\tEncKeyContentType keys with the 32-byte TrK in FILE\n",
 	    progname, progname, progname, progname);
 	exit(2);
+}
+
+/* --trk FILE: exactly 32 bytes, handed to ucheck and wiped here. */
+static int
+load_trk(struct ucheck *uc, const struct opts *o)
+{
+	uint8_t	 k[UCHECK_TRK_LEN + 1];
+	FILE	*f;
+	size_t	 n;
+	int	 ret = -1;
+
+	if ((f = fopen(o->o_trk_file, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, o->o_trk_file,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(k, 1, sizeof(k), f);
+	fclose(f);
+	if (n != UCHECK_TRK_LEN)
+		fprintf(stderr, "%s: %s: not %d bytes\n", progname,
+		    o->o_trk_file, UCHECK_TRK_LEN);
+	else if (ucheck_set_trk(uc, k, n, o->o_trk_name) != UCHECK_OK)
+		fprintf(stderr, "%s: --trk-name too long\n", progname);
+	else
+		ret = 0;
+	OPENSSL_cleanse(k, sizeof(k));		/* wipe: TrK */
+	return ret;
 }
 
 /* A failure of request number n (0: not tied to one request). */
@@ -972,7 +1010,8 @@ main(int argc, char *argv[])
 		OPT_XSD = 256, OPT_SAVE, OPT_COUNT, OPT_KEEPALIVE,
 		OPT_NEWCONN, OPT_TOKEN, OPT_EXPECT_URI, OPT_BODY, OPT_HEADER,
 		OPT_EXPECT_STATUS, OPT_EXPECT_ERROR, OPT_TIMEOUT, OPT_CACERT,
-		OPT_EXPECT_SETS, OPT_EXPECT_CERTS, OPT_EXPECT_CACHE
+		OPT_EXPECT_SETS, OPT_EXPECT_CERTS, OPT_EXPECT_CACHE,
+		OPT_TRK, OPT_TRK_NAME
 	};
 	static const struct option longopts[] = {
 		{ "url",		required_argument, NULL, 'u' },
@@ -997,6 +1036,8 @@ main(int argc, char *argv[])
 		    OPT_EXPECT_CERTS },
 		{ "expect-cache-num",	required_argument, NULL,
 		    OPT_EXPECT_CACHE },
+		{ "trk",		required_argument, NULL, OPT_TRK },
+		{ "trk-name",		required_argument, NULL, OPT_TRK_NAME },
 		{ "quiet",		no_argument, NULL, 'q' },
 		{ "help",		no_argument, NULL, 'h' },
 		{ NULL,			0, NULL, 0 }
@@ -1045,6 +1086,12 @@ main(int argc, char *argv[])
 			break;
 		case OPT_BODY:
 			o.o_body_file = optarg;
+			break;
+		case OPT_TRK:
+			o.o_trk_file = optarg;
+			break;
+		case OPT_TRK_NAME:
+			o.o_trk_name = optarg;
 			break;
 		case OPT_HEADER:
 			if (o.o_nheaders == KC_MAX_HEADERS) {
@@ -1122,6 +1169,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: %s\n", progname, msg);
 		goto out_curl;
 	}
+	if (o.o_trk_file != NULL && load_trk(uc, &o) != 0) {
+		ret = 1;
+		goto out_uc;
+	}
 	if (strcmp(argv[0], "init") == 0 && argc == 1)
 		ret = run_init(&o, uc);
 	else if (strcmp(argv[0], "raw") == 0 && argc == 3)
@@ -1139,6 +1190,7 @@ main(int argc, char *argv[])
 		free(url);
 		usage();
 	}
+ out_uc:
 	ucheck_free(uc);
  out_curl:
 	curl_global_cleanup();

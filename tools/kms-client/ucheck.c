@@ -57,6 +57,9 @@ struct ucheck {
 	BIGNUM			*uc_p256_p;
 	xmlSchemaPtr		 uc_schema;
 	xmlSchemaValidCtxtPtr	 uc_valid;
+	bool			 uc_has_trk;	/* ucheck_set_trk */
+	uint8_t			 uc_trk[UCHECK_TRK_LEN];
+	char			 uc_trk_name[UCHECK_URI_LEN];	/* or "" */
 };
 
 /* The first libxml2 error of one operation. */
@@ -274,7 +277,23 @@ ucheck_free(struct ucheck *uc)
 		xmlSchemaFreeValidCtxt(uc->uc_valid);
 	if (uc->uc_schema != NULL)
 		xmlSchemaFree(uc->uc_schema);
+	OPENSSL_cleanse(uc->uc_trk, sizeof(uc->uc_trk));	/* wipe: TrK */
 	free(uc);
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_set_trk(struct ucheck *uc, const uint8_t *trk, size_t len,
+    const char *name)
+{
+	if (uc == NULL || trk == NULL || len != UCHECK_TRK_LEN ||
+	    (name != NULL && strlen(name) >= sizeof(uc->uc_trk_name)))
+		return UCHECK_ERR_LENGTH;
+	memcpy(uc->uc_trk, trk, len);
+	snprintf(uc->uc_trk_name, sizeof(uc->uc_trk_name), "%s",
+	    name != NULL ? name : "");
+	uc->uc_has_trk = true;
+	return UCHECK_OK;
 }
 
 /* see ucheck.h */
@@ -451,6 +470,21 @@ kid(xmlNodePtr parent, const char *name)
 	return NULL;
 }
 
+/* The first element child with local name name, any namespace. */
+static xmlNodePtr
+kid_any(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr	 n;
+
+	if (parent == NULL)
+		return NULL;
+	for (n = parent->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST name))
+			return n;
+	return NULL;
+}
+
 /* The text of n without leading and trailing XML space; free() it. */
 static char *
 text_trim(xmlNodePtr n)
@@ -536,6 +570,10 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 		return status;
 	status = UCHECK_ERR_CONTENT;
 	root = xmlDocGetRootElement(doc);
+	if (root != NULL && root->ns != NULL &&
+	    xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) &&
+	    xmlStrEqual(root->name, BAD_CAST "SignedKmsResponse"))
+		root = kid(root, "KmsResponse");	/* see ucheck_set_trk */
 	if (root == NULL || root->ns == NULL ||
 	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||
 	    !xmlStrEqual(root->name, BAD_CAST "KmsResponse")) {
@@ -839,10 +877,96 @@ parse_time(const char *s, long long *out)
 	return 0;
 }
 
-/* A key element: xsi:type KeyContentType, want octets of hex. */
+/*
+ * An EncKeyContentType key element (security extension): the
+ * EncryptedKey's CipherValue, base64, unwrapped with the TrK by OpenSSL
+ * (RFC 5649, EVP_aes_256_wrap_pad) into want octets; KeyName must be
+ * the TrK's name when one was given.
+ */
 static enum ucheck_status
-key_elem(xmlNodePtr set, const char *name, uint8_t *out, size_t want,
-    char *msg, size_t msg_size)
+enc_key(const struct ucheck *uc, xmlNodePtr n, const char *name,
+    uint8_t *out, size_t want, char *msg, size_t msg_size)
+{
+	enum ucheck_status	 s = UCHECK_ERR_CONTENT;
+	EVP_CIPHER_CTX		*cx = NULL;
+	xmlNodePtr		 ek;
+	char			*b64 = NULL, *kn = NULL;
+	uint8_t			*w = NULL, *p = NULL;
+	size_t			 bl, i, j;
+	int			 wl, l1 = 0, l2 = 0;
+
+	if (!uc->uc_has_trk) {
+		say(msg, msg_size, "%s: wrapped (EncKeyContentType); give "
+		    "--trk", name);
+		return UCHECK_ERR_CONTENT;
+	}
+	ek = kid_any(n, "EncryptedKey");
+	kn = text_trim(kid_any(kid_any(ek, "KeyInfo"), "KeyName"));
+	if (uc->uc_trk_name[0] != '\0' &&
+	    (kn == NULL || strcmp(kn, uc->uc_trk_name) != 0)) {
+		say(msg, msg_size, "%s: wrapped under %s, want %s", name,
+		    kn != NULL ? kn : "(no KeyName)", uc->uc_trk_name);
+		goto fail;
+	}
+	b64 = text_trim(kid_any(kid_any(ek, "CipherData"), "CipherValue"));
+	if (b64 == NULL) {
+		say(msg, msg_size, "%s: no EncryptedKey CipherValue", name);
+		goto fail;
+	}
+	for (i = j = 0; b64[i] != '\0'; i++)	/* drop XML space */
+		if (!is_xml_space((unsigned char)b64[i]))
+			b64[j++] = b64[i];
+	b64[j] = '\0';
+	bl = j;
+	if (bl == 0 || bl % 4 != 0 || bl > 4096 ||
+	    (w = malloc(bl / 4 * 3)) == NULL || (p = malloc(bl)) == NULL) {
+		say(msg, msg_size, "%s: CipherValue is not base64", name);
+		goto fail;
+	}
+	wl = EVP_DecodeBlock(w, (const unsigned char *)b64, (int)bl);
+	if (wl < 0) {
+		say(msg, msg_size, "%s: CipherValue is not base64", name);
+		goto fail;
+	}
+	wl -= (b64[bl - 1] == '=') + (b64[bl - 2] == '=');
+	if ((cx = EVP_CIPHER_CTX_new()) == NULL) {
+		s = UCHECK_ERR_GENERAL;
+		goto fail;
+	}
+	EVP_CIPHER_CTX_set_flags(cx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	if (EVP_DecryptInit_ex(cx, EVP_aes_256_wrap_pad(), NULL, uc->uc_trk,
+	    NULL) != 1 || EVP_DecryptUpdate(cx, p, &l1, w, wl) != 1 ||
+	    EVP_DecryptFinal_ex(cx, p + l1, &l2) != 1) {
+		say(msg, msg_size, "%s: does not unwrap with the TrK "
+		    "(RFC 5649)", name);
+		goto fail;
+	}
+	if ((size_t)(l1 + l2) != want) {
+		say(msg, msg_size, "%s: unwrapped %d octets, want %zu", name,
+		    l1 + l2, want);
+		goto fail;
+	}
+	memcpy(out, p, want);
+	s = UCHECK_OK;
+ fail:
+	EVP_CIPHER_CTX_free(cx);
+	if (p != NULL) {
+		OPENSSL_cleanse(p, bl);		/* wipe: key material */
+		free(p);
+	}
+	free(w);
+	free(b64);
+	free(kn);
+	return s;
+}
+
+/*
+ * A key element: xsi:type KeyContentType (want octets of hex) or, with
+ * a TrK, EncKeyContentType (enc_key).
+ */
+static enum ucheck_status
+key_elem(const struct ucheck *uc, xmlNodePtr set, const char *name,
+    uint8_t *out, size_t want, char *msg, size_t msg_size)
 {
 	static const char	 xsi[] =
 	    "http://www.w3.org/2001/XMLSchema-instance";
@@ -859,6 +983,10 @@ key_elem(xmlNodePtr set, const char *name, uint8_t *out, size_t want,
 	type = xmlGetNsProp(n, BAD_CAST "type", BAD_CAST xsi);
 	local = type != NULL ? strchr((char *)type, ':') : NULL;
 	local = local != NULL ? local + 1 : (const char *)type;
+	if (local != NULL && strcmp(local, "EncKeyContentType") == 0) {
+		xmlFree(type);
+		return enc_key(uc, n, name, out, want, msg, msg_size);
+	}
 	if (local == NULL || strcmp(local, "KeyContentType") != 0) {
 		say(msg, msg_size, "%s: xsi:type %s, want KeyContentType "
 		    "(plaintext)", name, type != NULL ? (char *)type :
@@ -950,11 +1078,11 @@ keyset_check(const struct ucheck *uc, xmlNodePtr set,
 		goto fail;
 	}
 	memcpy(ks->uk_uid, uid, sizeof(uid));
-	if ((s = key_elem(set, "UserDecryptKey", ks->uk_rsk,
+	if ((s = key_elem(uc, set, "UserDecryptKey", ks->uk_rsk,
 	    sizeof(ks->uk_rsk), msg, msg_size)) != UCHECK_OK ||
-	    (s = key_elem(set, "UserSigningKeySSK", ks->uk_ssk,
+	    (s = key_elem(uc, set, "UserSigningKeySSK", ks->uk_ssk,
 	    sizeof(ks->uk_ssk), msg, msg_size)) != UCHECK_OK ||
-	    (s = key_elem(set, "UserPubTokenPVT", ks->uk_pvt,
+	    (s = key_elem(uc, set, "UserPubTokenPVT", ks->uk_pvt,
 	    sizeof(ks->uk_pvt), msg, msg_size)) != UCHECK_OK)
 		goto fail;
 	if ((s = ucheck_sakke_point(uc, ks->uk_rsk, sizeof(ks->uk_rsk))) !=
@@ -986,6 +1114,13 @@ response_root(xmlDocPtr doc, const char *suffix, char *msg, size_t msg_size)
 	xmlNodePtr	 root = xmlDocGetRootElement(doc);
 	char		*s;
 	size_t		 l, sl;
+
+	/* A SignedKmsResponse: its KmsResponse (the signature is checked
+	 * by xmlsec1 in the tests, not here). */
+	if (root != NULL && root->ns != NULL &&
+	    xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) &&
+	    xmlStrEqual(root->name, BAD_CAST "SignedKmsResponse"))
+		root = kid(root, "KmsResponse");
 
 	if (root == NULL || root->ns == NULL ||
 	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||

@@ -51,6 +51,18 @@ struct ucheck;
 struct ucheck	*ucheck_new(const char *xsd_path, char *msg, size_t msg_size);
 void		 ucheck_free(struct ucheck *);
 
+/*
+ * The TrK a device holds (UCHECK_TRK_LEN octets, copied; wiped by
+ * ucheck_free): keys of xsi:type EncKeyContentType are then unwrapped
+ * with it (RFC 5649, OpenSSL EVP_aes_256_wrap_pad) and checked like
+ * plaintext ones; name, when not NULL, must be their KeyName.  A
+ * SignedKmsResponse is always accepted as the KmsResponse it holds; its
+ * signature is not checked here (xmlsec1 does it in the tests).
+ */
+#define UCHECK_TRK_LEN		32
+enum ucheck_status ucheck_set_trk(struct ucheck *, const uint8_t *trk,
+		    size_t len, const char *name);
+
 /* A short text for a status, e.g. "point not of order q". */
 const char	*ucheck_strerror(enum ucheck_status);
 

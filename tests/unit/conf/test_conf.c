@@ -393,6 +393,54 @@ test_auth(void **state)
 	    "config line 3: kms.keyprov_past_periods: must be 0..24");
 }
 
+/* [security]: defaults, values, refusals. */
+static void
+test_security(void **state)
+{
+	struct kms_conf	 c;
+
+	(void)state;
+	expect_ok("[kms]\nkms_uri = k\n", &c);
+	assert_string_equal(c.sec_wrap_alg,
+	    "http://www.w3.org/2001/04/xmlenc#kw-aes256");
+	assert_int_equal(c.sec_hmac_bits, 128);
+	assert_false(c.sec_encrypt);
+	assert_false(c.sec_require_trk);
+	assert_int_equal(c.sec_req_window, 5);
+	assert_int_equal(c.sec_rotate_trk, 0);
+	assert_int_equal(c.sec_rotate_ink, 0);
+	expect_ok("[kms]\nkms_uri = k\n[security]\n"
+	    "wrap_alg = http://www.w3.org/2009/xmlenc11#kw-aes-256-pad\n"
+	    "hmac_bits = 256\nencrypt = on\nrequire_trk = yes\n"
+	    "request_window = 30\nrotate_trk_after = 3\n"
+	    "rotate_ink_after = 1000000\n", &c);
+	assert_string_equal(c.sec_wrap_alg,
+	    "http://www.w3.org/2009/xmlenc11#kw-aes-256-pad");
+	assert_int_equal(c.sec_hmac_bits, 256);
+	assert_true(c.sec_encrypt);
+	assert_true(c.sec_require_trk);
+	assert_int_equal(c.sec_req_window, 30);
+	assert_int_equal(c.sec_rotate_trk, 3);
+	assert_int_equal(c.sec_rotate_ink, 1000000);
+	expect_err("[kms]\nkms_uri = k\n[security]\nwrap_alg = x\n",
+	    "config line 4: security.wrap_alg: must be "
+	    "http://www.w3.org/2001/04/xmlenc#kw-aes256 or "
+	    "http://www.w3.org/2009/xmlenc11#kw-aes-256-pad");
+	expect_err("[kms]\nkms_uri = k\n[security]\nhmac_bits = 120\n",
+	    "config line 4: security.hmac_bits: must be 128..256");
+	expect_err("[kms]\nkms_uri = k\n[security]\nhmac_bits = 130\n",
+	    "config line 4: security.hmac_bits: must be a multiple of 8");
+	expect_err("[kms]\nkms_uri = k\n[security]\nencrypt = maybe\n",
+	    "config line 4: security.encrypt: must be yes or no");
+	expect_err("[kms]\nkms_uri = k\n[security]\nrequest_window = 0\n",
+	    "config line 4: security.request_window: must be > 0");
+	expect_err("[kms]\nkms_uri = k\n[security]\n"
+	    "rotate_trk_after = 1000001\n",
+	    "config line 4: security.rotate_trk_after: must be 0..1000000");
+	expect_err("[kms]\nkms_uri = k\n[security]\nbogus = 1\n",
+	    "config line 4: security.bogus: unknown key");
+}
+
 static void
 test_err_long_line(void **state)
 {
@@ -583,6 +631,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_err_file),
 		cmocka_unit_test(test_err_nul),
 		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_security),
 	};
 	struct CMUnitTest	 run[sizeof(tests) / sizeof(tests[0])];
 	size_t			 i, n = 0;
