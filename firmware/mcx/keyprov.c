@@ -9,13 +9,15 @@
  *                                      the time (within the window)
  *
  * For each identity and key period: UID = uid_derive (F.2.1), RSK from
- * z_S (checked by sakke_rsk_check before release), SSK/PVT from KSAK; the
- * master secrets are used only inside hsm_master_use callbacks.  Every
+ * z_S (checked by sakke_rsk_check before release), SSK/PVT from KSAK,
+ * both whole operations of hsm/ (hsm_derive.c): the master secrets never
+ * reach this file.  Every
  * key set is audited before any is released: if an audit record cannot
  * be written, nothing is released (503).
  *
  * The same identity and period always get the same key set.  The RSK is
- * deterministic by definition; ECCSI's v is derived, RFC 6979 style:
+ * deterministic by definition; ECCSI's v is derived, RFC 6979 style
+ * (computed in hsm/hsm_derive.c):
  *
  *   v = the first candidate in [1, q-1] of
  *       HMAC-SHA-256(KSAK, 0xFE || "kmsd-ECCSI-v" || L || UID || L ||
@@ -45,8 +47,6 @@
 #define KP_PREFIX	MCX_ROOT "/keyprov"
 #define KP_SETS_MAX	XML_KEYSETS_MAX	/* own + STORE_BINDINGS_MAX */
 #define KP_TIME_HEX	16		/* NTP timestamp: 16 hex digits */
-#define KP_V_FC		0xfe		/* kdf_33220 FC of the v derivation */
-#define KP_V_LABEL	"kmsd-ECCSI-v"
 
 /* The key material of one key set: lives on the handler's stack only. */
 struct kp_keys {
@@ -55,96 +55,8 @@ struct kp_keys {
 	uint8_t		 kk_pvt[ECCSI_POINT_LEN];
 };
 
-struct kp_rsk_arg {
-	const uint8_t	*ra_uid;
-	uint8_t		*ra_rsk;
-};
-
-struct kp_ssk_arg {
-	const uint8_t	*sa_kpak;
-	const uint8_t	*sa_uid;
-	uint8_t		*sa_ssk;
-	uint8_t		*sa_pvt;
-};
-
-struct kp_v_arg {
-	const uint8_t	*va_ksak;
-	const uint8_t	*va_uid;
-	uint32_t	 va_ctr;
-};
-
 static_assert(XML_UID_LEN == UID_LEN, "UserID is the UID");
 static_assert(KP_SETS_MAX >= 1 + STORE_BINDINGS_MAX, "room for bindings");
-
-/* hsm_master_use callback: RSK for one UID, checked before release. */
-static int
-kp_rsk_fn(const uint8_t *secret_z, size_t len, void *arg)
-{
-	struct kp_rsk_arg	*ra = arg;
-
-	if (len != SAKKE_SCALAR_LEN)
-		return -1;
-	if (sakke_rsk(secret_z, ra->ra_uid, UID_LEN, ra->ra_rsk) !=
-	    CRYPTO_OK)
-		return -1;
-	if (sakke_rsk_check(secret_z, ra->ra_uid, UID_LEN, ra->ra_rsk) !=
-	    CRYPTO_OK) {
-		explicit_bzero(ra->ra_rsk, SAKKE_RSK_LEN);	/* wipe: RSK */
-		log_warnx("%s: RSK self-check failed; not released",
-		    __func__);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * crypto_rand_fn for eccsi_ssk_pvt: the deterministic candidates of v
- * (see the top of this file), 32 octets per call.
- */
-static int
-kp_v_rand(void *arg, uint8_t *out, size_t len)
-{
-	struct kp_v_arg		*va = arg;
-	struct kdf_param	 p[3];
-	uint8_t			 ctr[4];
-
-	if (len != KDF_OUT_LEN)
-		return -1;
-	ctr[0] = (uint8_t)(va->va_ctr >> 24);
-	ctr[1] = (uint8_t)(va->va_ctr >> 16);
-	ctr[2] = (uint8_t)(va->va_ctr >> 8);
-	ctr[3] = (uint8_t)va->va_ctr;
-	va->va_ctr++;
-	p[0].p = (const uint8_t *)KP_V_LABEL;
-	p[0].len = sizeof(KP_V_LABEL) - 1;
-	p[1].p = va->va_uid;
-	p[1].len = UID_LEN;
-	p[2].p = ctr;
-	p[2].len = sizeof(ctr);
-	return kdf_33220(va->va_ksak, ECCSI_SCALAR_LEN, KP_V_FC, p, 3, out) ==
-	    CRYPTO_OK ? 0 : -1;
-}
-
-/* hsm_master_use callback: SSK and PVT for one UID (RFC 6507 5.1.1). */
-static int
-kp_ssk_fn(const uint8_t *secret_ksak, size_t len, void *arg)
-{
-	struct kp_ssk_arg	*sa = arg;
-	struct kp_v_arg		 va;
-	uint8_t			 hs[ECCSI_HASH_LEN];
-	enum crypto_status	 cst;
-
-	if (len != ECCSI_SCALAR_LEN)
-		return -1;
-	va.va_ksak = secret_ksak;
-	va.va_uid = sa->sa_uid;
-	va.va_ctr = 0;
-	cst = eccsi_ssk_pvt(secret_ksak, sa->sa_kpak, sa->sa_uid, UID_LEN,
-	    kp_v_rand, &va, sa->sa_ssk, sa->sa_pvt, hs);
-	explicit_bzero(&va, sizeof(va));
-	explicit_bzero(hs, sizeof(hs));
-	return cst == CRYPTO_OK ? 0 : -1;
-}
 
 /*
  * The key set of one UID.  Returns HSM_OK, HSM_ERR_DEVICE when the token
@@ -155,20 +67,14 @@ static enum hsm_status
 kp_derive(const struct kmsd *k, const uint8_t uid[UID_LEN],
     struct kp_keys *keys)
 {
-	struct kp_rsk_arg	 ra;
-	struct kp_ssk_arg	 sa;
 	enum hsm_status		 st;
+	size_t			 len;
 
-	ra.ra_uid = uid;
-	ra.ra_rsk = keys->kk_rsk;
-	st = hsm_master_use(k->hsm, k->key_sakke, kp_rsk_fn, &ra);
-	if (st == HSM_OK) {
-		sa.sa_kpak = k->pub_auth_key;
-		sa.sa_uid = uid;
-		sa.sa_ssk = keys->kk_ssk;
-		sa.sa_pvt = keys->kk_pvt;
-		st = hsm_master_use(k->hsm, k->key_eccsi, kp_ssk_fn, &sa);
-	}
+	st = hsm_derive_rsk(k->hsm, k->key_sakke, uid, UID_LEN, keys->kk_rsk,
+	    sizeof(keys->kk_rsk), &len);
+	if (st == HSM_OK)
+		st = hsm_derive_ssk_pvt(k->hsm, k->key_eccsi, k->pub_auth_key,
+		    uid, UID_LEN, keys->kk_ssk, keys->kk_pvt);
 	if (st != HSM_OK)
 		explicit_bzero(keys, sizeof(*keys));	/* wipe: partial keys */
 	return st;
