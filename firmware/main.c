@@ -23,6 +23,7 @@
 
 #include "board.h"
 #include "conf.h"
+#include "console.h"
 #include "crypto.h"
 #include "hsm.h"
 #include "kmsd.h"
@@ -36,7 +37,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: kmsd -c config -d datadir [-p port] [-v]\n");
+	fprintf(stderr, "usage: kmsd -c config -d datadir [-p port] [-v] "
+	    "[-C]\n");
 	exit(2);
 }
 
@@ -261,9 +263,10 @@ main(int argc, char *argv[])
 	sigset_t		 sigs;
 	pthread_t		 health;
 	long			 port = -1;
+	bool			 con = false;	/* -C: console on stdin */
 	int			 ch, rc, sig;
 
-	while ((ch = getopt(argc, argv, "c:d:p:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:p:vC")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfg_path = optarg;
@@ -278,6 +281,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			log_setlevel(LOG_LVL_DEBUG);
+			break;
+		case 'C':
+			con = true;
 			break;
 		default:
 			usage();
@@ -340,12 +346,17 @@ main(int argc, char *argv[])
 	if ((rc = pthread_create(&health, NULL, health_main, &k)) != 0)
 		fatalx("boot: health loop: %s", strerror(rc));
 	write_port_file(bc.data_dir, nc.nic.host_port);
+	if (con && (rc = console_start(&(struct console_conf){ .kmsd = &k,
+	    .data_dir = bc.data_dir, .port = nc.nic.host_port,
+	    .boot_ms = board_get()->time_mono_ms() })) != 0)
+		fatalx("boot: console: %s", strerror(-rc));
 	log_info("boot: serving the KMS interface on 127.0.0.1:%u",
 	    (unsigned)nc.nic.host_port);
 
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
 		log_info("boot: SIGHUP ignored (no reload yet)");
 	log_info("shutdown: signal %d", sig);
+	console_stop();
 	atomic_store(&health_stop, true);
 	pthread_join(health, NULL);
 	net_stop();
