@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -90,4 +91,53 @@ hsm_fixture_reopen(struct tctx *t)
 	hsm_close(t->h);
 	t->h = NULL;
 	hsm_fixture_open(t);
+}
+
+/* see hsm_fixture.h */
+void
+tfile_write(const char *dir, const char *name, const void *d, size_t len)
+{
+	char	 path[PATH_MAX + 64];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(d, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* see hsm_fixture.h */
+size_t
+tfile_read(const char *dir, const char *name, void *d, size_t size)
+{
+	char	 path[PATH_MAX + 64];
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	n = fread(d, 1, size, f);
+	fclose(f);
+	return n;
+}
+
+/* see hsm_fixture.h */
+int
+txmlsec(const char *dir, const char *fmt, ...)
+{
+	char	 args[2048], cmd[PATH_MAX + 2400];
+	va_list	 ap;
+	int	 rc;
+
+	if (access(TXMLSEC, X_OK) != 0)
+		skip();
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && %s %s >>xmlsec.log 2>&1",
+	    dir, TXMLSEC, args);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "hsm.h"
+#include "tfile.h"
 
 #define SOFTHSM_MODULE	"/usr/lib/softhsm/libsofthsm2.so"
 

@@ -40,7 +40,6 @@
 #define PIN		"4321"
 #define TRK1		"tk.1.alice@example.org"
 #define INK1		"ik.1.alice@example.org"
-#define XMLSEC		"/usr/bin/xmlsec1"
 #define WRAP_LEN_MAX	300
 #define READERS		3
 #define NEW_USERS	24
@@ -225,53 +224,9 @@ raw_import_trk(const char *label, const uint8_t *key, size_t len)
 
 /* --- files and xmlsec1 ---------------------------------------------- */
 
-static void
-write_file(const struct tctx *t, const char *name, const void *d,
-    size_t len)
-{
-	char	 path[PATH_MAX + 64];
-	FILE	*f;
-
-	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(d, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static size_t
-read_file(const struct tctx *t, const char *name, void *d, size_t size)
-{
-	char	 path[PATH_MAX + 64];
-	FILE	*f;
-	size_t	 n;
-
-	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	n = fread(d, 1, size, f);
-	fclose(f);
-	return n;
-}
-
-/* Run xmlsec1 with args (a printf format), in t->dir; its exit code. */
-static int
-xmlsec(const struct tctx *t, const char *fmt, ...)
-{
-	char	 args[2048], cmd[PATH_MAX + 2400];
-	va_list	 ap;
-	int	 rc;
-
-	if (access(XMLSEC, X_OK) != 0)
-		skip();
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "cd '%s' && %s %s >xmlsec.log 2>&1",
-	    t->dir, XMLSEC, args);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+#define write_file(t, name, d, len)	tfile_write((t)->dir, name, d, len)
+#define read_file(t, name, d, size)	tfile_read((t)->dir, name, d, size)
+#define xmlsec(t, ...)			txmlsec((t)->dir, __VA_ARGS__)
 
 static void
 b64(const uint8_t *in, size_t len, char *out, size_t out_size)
