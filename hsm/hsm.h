@@ -63,6 +63,13 @@ typedef uint32_t hsm_key_id;
  *                never through hsm_sign_digest
  *   BACKUP       AES-256 key for wrapping backups (reserved: no operation
  *                exists yet, so everything is refused)
+ *   MIKEY_PSK    per-user MIKEY pre-shared key, the stand-in for the GBA
+ *                Ks_NAF of TS 33.328 (AES-256 + HMAC twin): HMAC-SHA256
+ *                (the MIKEY PRF runs on it in the token), one export to
+ *                the user when provisioned (hsm_mikey_psk_create)
+ *   TICKET       MIKEY-TICKET ticket protection key (AES-256 + HMAC
+ *                twin): HMAC-SHA256 only (firmware/ticket derives the
+ *                per-ticket keys with the MIKEY PRF in the token)
  */
 enum hsm_key_class {
 	HSM_KC_KEK = 1,
@@ -73,9 +80,11 @@ enum hsm_key_class {
 	HSM_KC_INK,
 	HSM_KC_TLS,
 	HSM_KC_BACKUP,
+	HSM_KC_MIKEY_PSK,
+	HSM_KC_TICKET,
 };
 #define HSM_KC_FIRST	HSM_KC_KEK
-#define HSM_KC_LAST	HSM_KC_BACKUP
+#define HSM_KC_LAST	HSM_KC_TICKET
 
 /* Labels of the appliance's fixed keys in the token. */
 #define HSM_LABEL_KEK		"kms.kek"
@@ -94,6 +103,14 @@ enum hsm_key_class {
  */
 #define HSM_TRK_PREFIX		"tk."
 #define HSM_INK_PREFIX		"ik."
+/*
+ * The same "<prefix><n>.<rest>" shape names the MIKEY-TICKET keys:
+ * "psk.<n>.<B-TID>|<identity>" (MIKEY_PSK: the key identifier the user
+ * sends in IDRpsk and the identity it is bound to) and
+ * "tpk.<n>.ticket" (TICKET: <n> is the key id carried in tickets).
+ */
+#define HSM_PSK_PREFIX		"psk."
+#define HSM_TPK_PREFIX		"tpk."
 
 /* Sizes. */
 #define HSM_LABEL_MAX		128	/* longest key label */
@@ -292,6 +309,15 @@ enum hsm_status	 hsm_volatile_key_create(struct hsm *h, enum hsm_key_class kc,
 enum hsm_status	 hsm_user_key_create(struct hsm *h, enum hsm_key_class kc,
 		    const char *name, hsm_key_id *out);
 enum hsm_status	 hsm_trk_bootstrap_create(struct hsm *h, const char *name,
+		    hsm_key_id *out);
+/*
+ * hsm_mikey_psk_create: a MIKEY_PSK named name ("psk.<n>.<rest>"), made
+ * like a bootstrap TrK: it may leave the token exactly once, through
+ * hsm_trk_bootstrap_export, to be handed to the user (the GBA stand-in).
+ * hsm_user_key_create makes TICKET keys ("tpk.<n>.ticket") and
+ * MIKEY_PSKs that never leave the token.  Neither class wraps or rotates.
+ */
+enum hsm_status	 hsm_mikey_psk_create(struct hsm *h, const char *name,
 		    hsm_key_id *out);
 enum hsm_status	 hsm_user_key_wrap_new(struct hsm *h, hsm_key_id wrap_id,
 		    enum hsm_key_class kc, const char *new_name,

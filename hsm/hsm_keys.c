@@ -253,6 +253,8 @@ scan_object(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
 		return HSM_OK;
 	case HSM_KC_TRK:
 	case HSM_KC_INK:
+	case HSM_KC_MIKEY_PSK:
+	case HSM_KC_TICKET:
 		if (cls != CKO_SECRET_KEY)
 			return HSM_OK;
 		status = hsm_get_attr(h, s, obj, CKA_KEY_TYPE, &kt, sizeof(kt),
@@ -270,7 +272,8 @@ scan_object(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
 		    sizeof(sens), &len);
 		if (status != HSM_OK || len != sizeof(sens))
 			return status == HSM_OK ? HSM_ERR_GENERAL : status;
-		if (sens == CK_FALSE && k.hk_class == HSM_KC_TRK)
+		if (sens == CK_FALSE &&
+		    hsm_policy_permits(k.hk_class, HSM_OP_EXPORT_ONCE))
 			k.hk_flags |= HSM_KI_BOOTSTRAP;
 		return add_scanned(h, &k);
 	default:

@@ -38,6 +38,10 @@ static const struct {
 	    OP(HSM_OP_TLS_SIGN) | OP(HSM_OP_PUBKEY) },
 	{ HSM_KC_BACKUP,	"backup",
 	    OP(HSM_OP_BACKUP_WRAP) | OP(HSM_OP_BACKUP_UNWRAP) },
+	{ HSM_KC_MIKEY_PSK,	"mikey-psk",
+	    OP(HSM_OP_HMAC) | OP(HSM_OP_EXPORT_ONCE) },
+	{ HSM_KC_TICKET,	"ticket",
+	    OP(HSM_OP_HMAC) },
 };
 
 #define POLICY_LEN	(sizeof(policy) / sizeof(policy[0]))

@@ -51,7 +51,26 @@ static enum hsm_status	 user_key_make(struct hsm *h, enum hsm_key_class kc,
 bool
 hsm_is_user_class(enum hsm_key_class kc)
 {
-	return kc == HSM_KC_TRK || kc == HSM_KC_INK;
+	return kc == HSM_KC_TRK || kc == HSM_KC_INK ||
+	    kc == HSM_KC_MIKEY_PSK || kc == HSM_KC_TICKET;
+}
+
+/* The name prefix of user key class kc, or NULL. */
+static const char *
+user_prefix(enum hsm_key_class kc)
+{
+	switch (kc) {
+	case HSM_KC_TRK:
+		return HSM_TRK_PREFIX;
+	case HSM_KC_INK:
+		return HSM_INK_PREFIX;
+	case HSM_KC_MIKEY_PSK:
+		return HSM_PSK_PREFIX;
+	case HSM_KC_TICKET:
+		return HSM_TPK_PREFIX;
+	default:
+		return NULL;
+	}
 }
 
 /* see hsm.h */
@@ -67,11 +86,7 @@ hsm_user_key_name(enum hsm_key_class kc, unsigned long n, const char *user,
 	if (out == NULL || user == NULL || user[0] == '\0' || n == 0 ||
 	    n > 999999999UL)
 		return HSM_ERR_ARGS;
-	if (kc == HSM_KC_TRK)
-		pfx = HSM_TRK_PREFIX;
-	else if (kc == HSM_KC_INK)
-		pfx = HSM_INK_PREFIX;
-	else
+	if ((pfx = user_prefix(kc)) == NULL)
 		return HSM_ERR_ARGS;
 	len = snprintf(out, out_size, "%s%lu.%s", pfx, n, user);
 	if (len < 0 || (size_t)len >= out_size || len > HSM_LABEL_MAX) {
@@ -91,24 +106,29 @@ enum hsm_status
 hsm_user_key_name_parse(const char *name, enum hsm_key_class *kc,
     unsigned long *n, size_t *user_off)
 {
-	enum hsm_key_class	 c;
+	static const enum hsm_key_class classes[] = { HSM_KC_TRK,
+	    HSM_KC_INK, HSM_KC_MIKEY_PSK, HSM_KC_TICKET };
+	enum hsm_key_class	 c = HSM_KC_TRK;
 	unsigned long		 v = 0;
-	size_t			 i, digits = 0;
+	size_t			 i, digits = 0, plen = 0, j;
 
 	if (hsm_label_check(name) != HSM_OK)
 		return HSM_ERR_ARGS;
-	if (strncmp(name, HSM_TRK_PREFIX, 3) == 0)
-		c = HSM_KC_TRK;
-	else if (strncmp(name, HSM_INK_PREFIX, 3) == 0)
-		c = HSM_KC_INK;
-	else
+	for (j = 0; j < sizeof(classes) / sizeof(classes[0]); j++) {
+		plen = strlen(user_prefix(classes[j]));
+		if (strncmp(name, user_prefix(classes[j]), plen) == 0) {
+			c = classes[j];
+			break;
+		}
+	}
+	if (j == sizeof(classes) / sizeof(classes[0]))
 		return HSM_ERR_ARGS;
-	for (i = 3; name[i] >= '0' && name[i] <= '9'; i++) {
+	for (i = plen; name[i] >= '0' && name[i] <= '9'; i++) {
 		if (++digits > GEN_DIGITS_MAX)
 			return HSM_ERR_ARGS;
 		v = v * 10 + (unsigned long)(name[i] - '0');
 	}
-	if (digits == 0 || name[3] == '0' || name[i] != '.' ||
+	if (digits == 0 || name[plen] == '0' || name[i] != '.' ||
 	    name[i + 1] == '\0')
 		return HSM_ERR_ARGS;
 	/* The user part: printable ASCII, no space. */
@@ -122,7 +142,7 @@ hsm_user_key_name_parse(const char *name, enum hsm_key_class *kc,
 	if (n != NULL)
 		*n = v;
 	if (user_off != NULL)
-		*user_off = 3 + digits + 1;
+		*user_off = plen + digits + 1;
 	return HSM_OK;
 }
 
@@ -146,7 +166,7 @@ user_key_make(struct hsm *h, enum hsm_key_class kc, const char *name,
 	CK_OBJECT_CLASS		 cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE		 aes = CKK_AES, gs = CKK_GENERIC_SECRET;
 	CK_ULONG		 vlen = HSM_USER_KEY_LEN, blen;
-	CK_BBOOL		*sens, *enc, *tok;
+	CK_BBOOL		*sens, *enc, *tok, *wr;
 	CK_OBJECT_HANDLE	 key = CK_INVALID_HANDLE;
 	CK_OBJECT_HANDLE	 twin = CK_INVALID_HANDLE;
 	CK_OBJECT_HANDLE	 tmp = CK_INVALID_HANDLE;
@@ -169,6 +189,7 @@ user_key_make(struct hsm *h, enum hsm_key_class kc, const char *name,
 	}
 	sens = bootstrap ? &ck_false : &ck_true;
 	enc = kc == HSM_KC_TRK ? &ck_true : &ck_false;
+	wr = (kc == HSM_KC_TRK || kc == HSM_KC_INK) ? &ck_true : &ck_false;
 	tok = (flags & UK_VOLATILE) ? &ck_false : &ck_true;
 
 	memset(&k, 0, sizeof(k));
@@ -200,7 +221,7 @@ user_key_make(struct hsm *h, enum hsm_key_class kc, const char *name,
 			{ CKA_MODIFIABLE, &ck_true, sizeof(ck_true) },
 			{ CKA_ENCRYPT, enc, sizeof(*enc) },
 			{ CKA_DECRYPT, &ck_false, sizeof(ck_false) },
-			{ CKA_WRAP, &ck_true, sizeof(ck_true) },
+			{ CKA_WRAP, wr, sizeof(*wr) },
 			{ CKA_UNWRAP, &ck_false, sizeof(ck_false) },
 			{ CKA_SIGN, &ck_false, sizeof(ck_false) },
 			{ CKA_VERIFY, &ck_false, sizeof(ck_false) },
@@ -349,6 +370,18 @@ hsm_trk_bootstrap_create(struct hsm *h, const char *name, hsm_key_id *out)
 
 /* see hsm.h */
 enum hsm_status
+hsm_mikey_psk_create(struct hsm *h, const char *name, hsm_key_id *out)
+{
+	if (out != NULL)
+		*out = HSM_KEY_NONE;
+	if (h == NULL || out == NULL)
+		return HSM_ERR_ARGS;
+	return user_key_make(h, HSM_KC_MIKEY_PSK, name, UK_BOOTSTRAP, NULL,
+	    out, NULL, 0, NULL);
+}
+
+/* see hsm.h */
+enum hsm_status
 hsm_user_key_wrap_new(struct hsm *h, hsm_key_id wrap_id,
     enum hsm_key_class kc, const char *new_name, hsm_key_id *new_id,
     uint8_t *out, size_t out_size, size_t *out_len)
@@ -401,7 +434,7 @@ hsm_user_key_rotate(struct hsm *h, hsm_key_id old_id, const char *new_name,
 	}
 	if ((status = hsm_key_info(h, old_id, &ki)) != HSM_OK)
 		goto fail;
-	if (!hsm_is_user_class(ki.hki_class)) {
+	if (ki.hki_class != HSM_KC_TRK && ki.hki_class != HSM_KC_INK) {
 		status = HSM_ERR_DENIED;
 		goto fail;
 	}
@@ -475,7 +508,8 @@ hsm_trk_bootstrap_export(struct hsm *h, hsm_key_id id, uint8_t *out,
 		goto fail;
 	pthread_mutex_unlock(&h->h_prov_mtx);
 	*out_len = HSM_USER_KEY_LEN;
-	log_info("hsm: a bootstrap trk was exported and locked");
+	log_info("hsm: a bootstrap %s was exported and locked",
+	    hsm_class_name(k.hk_class));
 	log_debug("hsm: bootstrap key '%s' exported", k.hk_label);
 	return HSM_OK;
  fail:

@@ -10,6 +10,7 @@
 #include "board.h"
 #include "mcx_local.h"
 #include "net.h"
+#include "ticket.h"
 
 static http_handler_fn	 mcx_init, mcx_unimplemented;
 static void		 audit_refusal(struct store *, const struct mcx_req *,
@@ -30,6 +31,8 @@ const struct http_route mcx_routes[] = {
 	{ HTTP_M_POST,	MCX_ROOT "/cert",	true,	mcx_cert },
 	{ HTTP_M_POST,	MCX_ROOT "/lookup",	true,	mcx_unimplemented },
 	{ HTTP_M_POST,	MCX_ROOT "/redirect",	false,	mcx_unimplemented },
+	/* MIKEY-TICKET (TS 33.328 Annex A): ?requesttype=ticket... */
+	{ HTTP_M_POST,	TKMS_PATH,		false,	ticket_http },
 };
 
 /* see mcx.h */

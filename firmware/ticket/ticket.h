@@ -23,6 +23,10 @@
  * algorithm, reserved bits) are reported, not judged: policy belongs to
  * the caller.  See docs/mikey.md.
  *
+ * The last section of this header (tk_, tf_, tkms_) is the MIKEY-TICKET
+ * KMS built on the codec; it does use OpenSSL, the HSM and the store
+ * (docs/ticket.md).  The codec files (mikey.c, mikey_enc.c) stay pure.
+ *
  * Names: mk_ and MK_ (MIKEY codec).  crypto.h keeps mikey_ and MIKEY_ for
  * its MIKEY-SAKKE I_MESSAGE, so both headers can be included together.
  *
@@ -532,5 +536,216 @@ enum mk_status mk_error_build(const struct mk_hdr *hdr,
 
 /* A short English name of a status, for logs. */
 const char	*mk_strerror(enum mk_status status);
+
+/* ------------------------------------------------------------------------
+ * The MIKEY-TICKET KMS (TS 33.328, RFC 6043 mode 1): PRF and key
+ * protection (tprf.c), the ticket format behind one boundary (tformat.c),
+ * the KMS exchanges (tkms.c) and the HTTP binding of TS 33.328 Annex A
+ * (thttp.c).  Names: tk_, tf_ (ticket format), tkms_.  docs/ticket.md.
+ *
+ * Profile: PRF-HMAC-SHA-256 (HDR PRF 1), AES-CM-256 KEMACs, HMAC-SHA-256-256
+ * V payloads, 256-bit keys (RFC 6043 12.1: Ks_NAF is 256 bits).
+ */
+#define TK_KEY_LEN		32	/* PSK, MPK, TGK, TEK, derived keys */
+#define TK_SALT_LEN		14	/* AES-CM salt_key, 112 bits */
+#define TK_MAC_LEN		32	/* HMAC-SHA-256-256 */
+#define TK_RAND_LEN		32	/* RANDs the KMS makes */
+#define TK_RAND_MIN		16	/* shortest RANDRi/RANDRr taken */
+#define TK_SPI_LEN		4	/* SPI/MKI of a TGK */
+#define TK_LABEL_MAX		(11 + 2 * 256)
+#define TK_NTP_UNIX_OFFSET	2208988800LL	/* 1900 -> 1970, seconds */
+#define TK_ID_MAX		255	/* identities, key ids (bytes) */
+
+/* PRF constants (RFC 3830 4.1.3/4.1.4, RFC 6043 5.1.1, A.2.2). */
+#define TK_C_TEK		0x2AD01C64u
+#define TK_C_ENCR		0x150533E1u
+#define TK_C_AUTH		0x2D22AC75u
+#define TK_C_SALT		0x29B88916u
+#define TK_C_MPKI		0x220E99A2u
+#define TK_C_MPKR		0x1F4D675Bu
+
+/* Label type bytes (RFC 6043 5.1, A.2). */
+#define TK_L_INIT		0x01	/* keys of an initial message */
+#define TK_L_RESP		0x02	/* keys of a response */
+#define TK_L_TEK		0x03	/* TEK from TGK */
+#define TK_L_TPK		0x05	/* keys from the ticket key */
+#define TK_L_MPK		0x06	/* MPKi / MPKr from MPK */
+
+/*
+ * A key the PRF runs on: either hmac != NULL (HMAC-SHA-256 with a key held
+ * elsewhere, e.g. the HSM: one 256-bit block) or raw bytes.
+ */
+struct tk_key {
+	int		(*hmac)(const struct tk_key *k, const uint8_t *d,
+			    size_t len, uint8_t out[TK_MAC_LEN]);
+	void		*ctx;
+	uintptr_t	 id;		/* for hmac's use (a key id) */
+	const uint8_t	*raw;
+	size_t		 raw_len;
+};
+
+/* The keys a PRF label gives: encr_key, salt_key, auth_key. */
+struct tk_keyset {
+	uint8_t		 encr[TK_KEY_LEN];
+	uint8_t		 salt[TK_SALT_LEN];
+	uint8_t		 auth[TK_KEY_LEN];
+};
+
+/* PRF(k, label) into out[0..out_len), out_len <= 64.  0 or -1. */
+int		 tk_prf(const struct tk_key *k, const uint8_t *label,
+		    size_t label_len, uint8_t *out, size_t out_len);
+/*
+ * Writes const || id8 || csb || type || len r1 || r1 [|| len r2 || r2]
+ * (two = true) into out (TK_LABEL_MAX bytes); returns its length.
+ * Message keys: id8 0xFF, csb the CSB ID; TEK: id8 the CS ID, csb
+ * 0xFFFFFFFF; ticket labels: 0xFF, 0xFFFFFFFF, one RAND (two = false).
+ */
+size_t		 tk_label(uint8_t *out, uint32_t cnst, uint8_t id8,
+		    uint32_t csb, uint8_t type, const uint8_t *r1, size_t r1_len,
+		    const uint8_t *r2, size_t r2_len, bool two);
+/* encr_key, salt_key and auth_key of one label shape.  0 or -1. */
+int		 tk_derive_keys(const struct tk_key *k, uint8_t id8,
+		    uint32_t csb, uint8_t type, const uint8_t *r1, size_t r1_len,
+		    const uint8_t *r2, size_t r2_len, bool two,
+		    struct tk_keyset *out);
+/* AES-CM-256 (RFC 3830 4.2.3), IV from salt, CSB ID and T.  0 or -1. */
+int		 tk_aes_cm(const uint8_t key[TK_KEY_LEN],
+		    const uint8_t salt[TK_SALT_LEN], uint32_t csb, uint64_t t,
+		    const uint8_t *in, size_t len, uint8_t *out);
+/* HMAC-SHA-256 under key over a || b || c.  0 or -1. */
+int		 tk_mac(const uint8_t key[TK_KEY_LEN], const uint8_t *a,
+		    size_t a_len, const uint8_t *b, size_t b_len,
+		    const uint8_t *c, size_t c_len, uint8_t out[TK_MAC_LEN]);
+/* NTP-UTC (64 bits) of Unix seconds; Unix seconds of a T value. */
+uint64_t	 tk_ntp_from_unix(int64_t t);
+int64_t		 tk_unix_from_ts(uint8_t ts_type, uint64_t v);
+
+/*
+ * The ticket format (tformat.c): the only code that knows the layout of
+ * Ticket Data of ticket type 2, subtype 0, version 0.  Interim layout
+ * (notes 9.3, docs/ticket.md): THDR(format 1, key generation), T (issue),
+ * RAND, KEMAC (AES-CM-256 of MPK and TGK under keys from the ticket key,
+ * label type 0x05), V (HMAC-SHA-256-256 over the policy part of the
+ * TICKET payload and the Ticket Data before the MAC).
+ */
+#define TF_TYPE			MK_TICKET_3GPP
+#define TF_SUBTYPE		0
+#define TF_VERSION		0
+#define TF_DATA_MAX		512	/* Ticket Data we write */
+
+struct tk_ticket {			/* what a ticket carries, in clear */
+	uint32_t	 key_gen;	/* generation of the ticket key */
+	uint64_t	 issued;	/* NTP-UTC */
+	uint8_t		 rand[TK_RAND_LEN];
+	uint8_t		 mpk[TK_KEY_LEN];
+	uint8_t		 tgk[TK_KEY_LEN];
+	uint8_t		 tgk_spi[TK_SPI_LEN];
+};
+
+enum tf_status {
+	TF_OK		=  0,
+	TF_ERR		= -1,	/* arguments, crypto or space */
+	TF_ERR_FORMAT	= -2,	/* not our layout, or not type 2/0/0 */
+	TF_ERR_KEY	= -3,	/* no ticket key of that generation */
+	TF_ERR_MAC	= -4,	/* integrity check failed */
+	TF_ERR_DEVICE	= -5,	/* the key store failed */
+};
+
+/* Finds the ticket key of generation gen: 0 found, 1 none, -1 device. */
+typedef int	 tf_key_fn(void *ctx, uint32_t gen, struct tk_key *out);
+
+/*
+ * Writes the Ticket Data for policy tp (ticket type, flags, TP Data set)
+ * protecting *t under tpk into out.  tf_open checks and opens it.
+ */
+enum tf_status	 tf_seal(const struct tk_key *tpk, const struct mk_tp *tp,
+		    const struct tk_ticket *t, uint8_t *out, size_t out_size,
+		    size_t *out_len);
+enum tf_status	 tf_open(tf_key_fn *find, void *ctx, const struct mk_tp *tp,
+		    struct tk_ticket *out);
+
+/*
+ * The KMS (tkms.c).  Keys come through struct tkms_keys so that tests can
+ * run it on software keys and kmsd on the HSM (thttp.c).
+ */
+#define TKMS_SKEW_DEFAULT	300	/* seconds of allowed clock skew */
+#define TKMS_LIFETIME_DEFAULT	3600	/* longest ticket validity, s */
+#define TKMS_REPLAY_MAX		4096	/* replay cache entries */
+
+struct tkms_keys {
+	/* The PSK with key identifier keyid bound to identity: 0, 1 none,
+	 * -1 device. */
+	int		(*psk)(void *ctx, const uint8_t *keyid, size_t keyid_len,
+			    const uint8_t *ident, size_t ident_len,
+			    struct tk_key *out);
+	/* The ticket key of generation gen (0: the newest, *gen_out set). */
+	int		(*tpk)(void *ctx, uint32_t gen, struct tk_key *out,
+			    uint32_t *gen_out);
+	int		(*random)(void *ctx, uint8_t *out, size_t len);
+	void		*ctx;
+};
+
+struct tkms_conf {
+	const char	*kms_id;	/* IDRkms: our identity */
+	unsigned	 skew;		/* 0 = TKMS_SKEW_DEFAULT */
+	unsigned	 lifetime;	/* 0 = TKMS_LIFETIME_DEFAULT */
+	size_t		 replay_max;	/* 0 = TKMS_REPLAY_MAX */
+	/*
+	 * When the replay cache started empty (Unix s; 0: the time of the
+	 * first message).  Messages timestamped more than one second before
+	 * it are refused as stale: the KMS cannot know whether it saw them
+	 * before a restart (RFC 3830 5.4).
+	 */
+	int64_t		 start;
+};
+
+enum tkms_req {
+	TKMS_TICKET_REQUEST = 1,	/* requesttype=ticketrequest */
+	TKMS_TICKET_RESOLVE,		/* requesttype=ticketresolve */
+};
+
+#define TKMS_NO_ERR		0xff	/* tkms_result.mikey_err: none */
+
+/* The outcome of one exchange. */
+struct tkms_result {
+	int		 http;		/* 200, or 400, 501, 503 */
+	uint8_t		 mikey_err;	/* Error no sent in a 200, or none */
+	bool		 released;	/* keys went out */
+	const char	*reason;	/* fixed text for audit and logs */
+	char		 identity[TK_ID_MAX + 1];	/* asserted user */
+};
+
+struct tkms;
+
+int		 tkms_new(const struct tkms_conf *conf,
+		    const struct tkms_keys *keys, struct tkms **out);
+void		 tkms_free(struct tkms *k);
+/*
+ * Handles one MIKEY message msg of the kind rq received at Unix time now.
+ * Always fills *res.  With res->http 200, out[0..*out_len) is the MIKEY
+ * answer (a response or an Error message).  Thread safe.  0, or -1 when
+ * the arguments are unusable.
+ */
+int		 tkms_handle(struct tkms *k, enum tkms_req rq,
+		    const uint8_t *msg, size_t len, int64_t now, uint8_t *out,
+		    size_t out_size, size_t *out_len, struct tkms_result *res);
+
+/*
+ * The HTTP binding (thttp.c): POST /keymanagement?requesttype=... for
+ * net/'s route table; arg is kmsd's struct kmsd.  TKMS_PATH is the route.
+ */
+#define TKMS_PATH		"/keymanagement"
+#define TKMS_CONTENT_TYPE	"application/mikey"
+#define TKMS_BODY_MAX		((MK_MSG_MAX + 2) / 3 * 4 + 2048)
+struct http_request;
+struct http_response;
+int		 ticket_http(const struct http_request *req,
+		    struct http_response *res, void *arg);
+
+/* Base64 (standard alphabet; CR, LF, space and tab skipped on decoding). */
+int		 tk_b64_decode(const char *in, size_t in_len, uint8_t *out,
+		    size_t out_size, size_t *out_len);
+size_t		 tk_b64_encode(const uint8_t *in, size_t len, char *out,
+		    size_t out_size);
 
 #endif /* TICKET_H */

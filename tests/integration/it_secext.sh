@@ -20,7 +20,7 @@
 #     NewTransportKey with the old one; a user without a TrK gets 403.
 set -u
 . "$(dirname "$0")/kms_env.sh"
-KMS_AUTH_EXTRA=$'\n[security]\nrequest_window = 5'
+KMS_AUTH_EXTRA=$'\n[security]\nrequest_window = 30'
 kms_up
 trap 'kms_down' EXIT
 

@@ -6,7 +6,10 @@
  *	kms-client --url URL [options] --token T keyprov [URI [NTPHEX]]
  *	kms-client --url URL [options] --token T certcache [N]
  *	kms-client --url URL [options] raw METHOD PATH
+ *	kms-client --url URL [options] --token-gms T --token-a T --token-b T
+ *	    --group URI [--trk-gms F --trk-a F --trk-b F] ue-flow
  *	(any of them) --trk FILE [--trk-name NAME]
+ *	(any of them) --save DIR [--demo-save-trk]
  *
  * With --trk (the 32-byte TrK a device holds, security extension), key
  * elements of xsi:type EncKeyContentType are unwrapped with OpenSSL's
@@ -20,7 +23,10 @@
  * own: XSD, UserID against this tool's own UID derivation, ValidFrom/
  * ValidTo/KeyPeriodNo, SSK/PVT with OpenSSL's P-256 ([SSK]G = KPAK +
  * [HS]PVT), the RSK a point of order q and, when built with wolfSSL's
- * SAKKE, the pairing check <[b]P + Z_S, RSK> = g (wc_ValidateSakkeRsk);
+ * ECCSI and SAKKE (wolfcheck.c), the pairing check <[b]P + Z_S, RSK> = g
+ * (wc_ValidateSakkeRsk), the SSK/PVT pair (wc_ValidateEccsiPair) and a
+ * SAKKE round trip (an SSV encapsulated by wolfSSL to the UID under Z_S,
+ * decapsulated with the issued RSK by wolfSSL and by firmware/crypto);
  * every response must carry the same key sets.  It prints one line per
  * key set with a digest of its keys (never the keys).  certcache
  * verifies a KmsCertCache and prints its CacheNum; cert CERTURI the same
@@ -31,10 +37,18 @@
  * it also verifies the status and that the body is an XSD-valid
  * KmsResponse carrying a KmsError.
  *
+ * ue-flow (ueflow.c) runs the complete UE flow for a GMS and two users:
+ * init, keyprov for each, certcache, a GMK distributed by the GMS to both
+ * users and a PCK from A to B as MIKEY-SAKKE I_MESSAGEs (built and read
+ * by firmware/crypto, their signatures and SAKKE also checked by
+ * wolfSSL).  --save DIR keeps every response (and the I_MESSAGEs); with
+ * --demo-save-trk (demo mode) also the TrKs used.  docs/kms-client.md.
+ *
  * Exit status: 0 if every request verified, 1 if one did not, 2 on a
  * usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -43,91 +57,26 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
-#ifdef KC_HAVE_WOLF
-#include <wolfssl/options.h>
-#ifndef WOLFCRYPT_HAVE_SAKKE
-#undef KC_HAVE_WOLF
-#endif
-#endif
-#ifdef KC_HAVE_WOLF
-#include <wolfssl/wolfcrypt/ecc.h>
-#include <wolfssl/wolfcrypt/sakke.h>
-#endif
-
+#include "crypto.h"
+#include "kc_local.h"
 #include "ucheck.h"
 
-#ifndef KC_DEFAULT_XSD
-#define KC_DEFAULT_XSD		"tests/schema/kms-interface.xsd"
-#endif
-
-#define KC_ROOT_PATH		"/keymanagement/identity/v1"
-#define KC_INIT_PATH		KC_ROOT_PATH "/init"
-#define KC_NTP_UNIX		2208988800ULL
-#define KC_MAX_BODY		(1024 * 1024)	/* largest response kept */
-#define KC_MAX_REQ_BODY		(64 * 1024 * 1024) /* largest --body file */
-#define KC_MAX_COUNT		1000000		/* --count ceiling */
-#define KC_MAX_HEADERS		32		/* --header occurrences */
-#define KC_MAX_REPORTED		20		/* failure messages shown */
-#define KC_DEFAULT_TIMEOUT	30		/* seconds per request */
-#define KC_CONNECT_TIMEOUT	10		/* seconds to connect */
-#define KC_URL_LEN		2048
-
-struct opts {
-	const char	*o_url;
-	const char	*o_xsd;
-	const char	*o_save;
-	const char	*o_token;
-	const char	*o_expect_uri;
-	const char	*o_body_file;
-	const char	*o_cacert;	/* HTTPS: trust only this CA */
-	const char	*o_headers[KC_MAX_HEADERS];
-	size_t		 o_nheaders;
-	long		 o_count;
-	long		 o_timeout;
-	long		 o_expect_status;	/* -1: not checked */
-	long		 o_expect_sets;		/* -1: not checked */
-	long		 o_expect_certs;	/* -1: not checked */
-	long long	 o_expect_cache;	/* -1: not checked */
-	bool		 o_expect_error;
-	bool		 o_new_conn;
-	bool		 o_quiet;
-	const char	*o_trk_file;	/* --trk: the device's TrK */
-	const char	*o_trk_name;	/* --trk-name */
-};
-
-struct body {
-	char		*b_data;
-	size_t		 b_len;
-	size_t		 b_cap;
-	bool		 b_overflow;
-};
-
-/* One finished exchange. */
-struct answer {
-	long		 a_status;
-	long		 a_new_conns;
-	char		 a_ctype[128];
-};
-
-static const char	*progname = "kms-client";
+const char		*progname = "kms-client";
 static long		 nreported;
 
 static void		 usage(void) __attribute__((noreturn));
-static void		 fail_req(const char *, long, const char *, ...)
-			    __attribute__((format(printf, 3, 4)));
 static long		 num_arg(const char *, const char *, long, long);
 static size_t		 body_write(char *, size_t, size_t, void *);
-static bool		 is_xml_ctype(const char *);
 static int		 read_file(const char *, char **, size_t *);
-static int		 save_body(const char *, const char *, long,
-			    const struct body *);
 static CURL		*easy_new(const struct opts *, const char *,
 			    struct curl_slist *, struct body *);
 static int		 exchange(CURL *, struct body *, struct answer *,
@@ -155,41 +104,79 @@ usage(void)
 	    "\t[--expect-certs N] certcache [N] | cert CERTURI\n"
 	    "       %s --url URL [options] raw METHOD PATH [--body FILE]\n"
 	    "\t[--header 'H: v'] [--expect-status N] [--expect-kms-error]\n"
+	    "       %s --url URL [options] --token-gms T --token-a T "
+	    "--token-b T\n"
+	    "\t--group URI [--trk-gms F] [--trk-a F] [--trk-b F]\n"
+	    "\t[--uri-gms U] [--uri-a U] [--uri-b U] ue-flow\n"
 	    "       (any command) [--trk FILE [--trk-name NAME]]: unwrap\n"
-	    "\tEncKeyContentType keys with the 32-byte TrK in FILE\n",
-	    progname, progname, progname, progname);
+	    "\tEncKeyContentType keys with the 32-byte TrK in FILE\n"
+	    "       --save DIR [--demo-save-trk]: keep every response (and, "
+	    "DEMO MODE,\n\tthe TrK used) in DIR\n",
+	    progname, progname, progname, progname, progname);
 	exit(2);
+}
+
+/* A TrK file: exactly UCHECK_TRK_LEN bytes into k (wiped on failure). */
+int
+load_trk_file(const char *path, uint8_t k[UCHECK_TRK_LEN])
+{
+	uint8_t	 buf[UCHECK_TRK_LEN + 1];
+	FILE	*f;
+	size_t	 n;
+	int	 ret = -1;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, path,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n != UCHECK_TRK_LEN)
+		fprintf(stderr, "%s: %s: not %d bytes\n", progname, path,
+		    UCHECK_TRK_LEN);
+	else {
+		memcpy(k, buf, UCHECK_TRK_LEN);
+		ret = 0;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));		/* wipe: TrK */
+	return ret;
+}
+
+/*
+ * --demo-save-trk: the TrK this run used, written to DIR/NAME so that
+ * third-party tools can unwrap what the KMS sent (demo mode only: a
+ * device never writes its TrK out).
+ */
+int
+demo_save_trk(const struct opts *o, const char *name, const uint8_t *k)
+{
+	if (!o->o_demo_save_trk || o->o_save == NULL)
+		return 0;
+	fprintf(stderr, "%s: DEMO MODE: writing the TrK to %s/%s\n",
+	    progname, o->o_save, name);
+	return save_bin(o->o_save, name, k, UCHECK_TRK_LEN);
 }
 
 /* --trk FILE: exactly 32 bytes, handed to ucheck and wiped here. */
 static int
 load_trk(struct ucheck *uc, const struct opts *o)
 {
-	uint8_t	 k[UCHECK_TRK_LEN + 1];
-	FILE	*f;
-	size_t	 n;
+	uint8_t	 k[UCHECK_TRK_LEN];
 	int	 ret = -1;
 
-	if ((f = fopen(o->o_trk_file, "rb")) == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", progname, o->o_trk_file,
-		    strerror(errno));
+	if (load_trk_file(o->o_trk_file, k) != 0)
 		return -1;
-	}
-	n = fread(k, 1, sizeof(k), f);
-	fclose(f);
-	if (n != UCHECK_TRK_LEN)
-		fprintf(stderr, "%s: %s: not %d bytes\n", progname,
-		    o->o_trk_file, UCHECK_TRK_LEN);
-	else if (ucheck_set_trk(uc, k, n, o->o_trk_name) != UCHECK_OK)
+	if (ucheck_set_trk(uc, k, sizeof(k), o->o_trk_name) != UCHECK_OK)
 		fprintf(stderr, "%s: --trk-name too long\n", progname);
-	else
+	else if (demo_save_trk(o, "trk.bin", k) == 0)
 		ret = 0;
 	OPENSSL_cleanse(k, sizeof(k));		/* wipe: TrK */
 	return ret;
 }
 
 /* A failure of request number n (0: not tied to one request). */
-static void
+void
 fail_req(const char *what, long n, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -254,7 +241,7 @@ body_write(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /* "application/xml", any case, optionally followed by parameters. */
-static bool
+bool
 is_xml_ctype(const char *ct)
 {
 	static const char	 want[] = "application/xml";
@@ -310,7 +297,7 @@ read_file(const char *path, char **datap, size_t *lenp)
 }
 
 /* Writes the body to dir/<what>-<n>.xml. */
-static int
+int
 save_body(const char *dir, const char *what, long n, const struct body *b)
 {
 	char	 path[KC_URL_LEN];
@@ -328,6 +315,35 @@ save_body(const char *dir, const char *what, long n, const struct body *b)
 		return -1;
 	}
 	ok = b->b_len == 0 || fwrite(b->b_data, 1, b->b_len, f) == b->b_len;
+	if (fclose(f) != 0 || !ok) {
+		fprintf(stderr, "%s: %s: write failed\n", progname, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes len octets to dir/name (mode 0600). */
+int
+save_bin(const char *dir, const char *name, const uint8_t *p, size_t len)
+{
+	char	 path[KC_URL_LEN];
+	FILE	*f;
+	int	 ok, fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path)) {
+		fprintf(stderr, "%s: --save path too long\n", progname);
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    (f = fdopen(fd, "wb")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	ok = len == 0 || fwrite(p, 1, len, f) == len;
 	if (fclose(f) != 0 || !ok) {
 		fprintf(stderr, "%s: %s: write failed\n", progname, path);
 		return -1;
@@ -635,7 +651,7 @@ run_raw(const struct opts *o, const struct ucheck *uc, const char *method,
  * One POST of an empty body to the resource path (with the token when
  * given).  Returns 0 when there was an answer.
  */
-static int
+int
 post_once(const struct opts *o, const char *path, const char *what, long n,
     struct body *b, struct answer *a)
 {
@@ -678,7 +694,7 @@ post_once(const struct opts *o, const char *path, const char *what, long n,
 }
 
 /* Percent-encode every octet of s but RFC 3986's unreserved ones. */
-static int
+int
 pct_encode(const char *s, char *out, size_t out_size)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
@@ -702,7 +718,7 @@ pct_encode(const char *s, char *out, size_t out_size)
 }
 
 /* The key period of NTPHEX (era nearest to now) or of now. */
-static long long
+long long
 period_of(const struct ucheck_init *cert, const char *ntphex)
 {
 	unsigned long long	 now, t, secs, era = 1ULL << 32;
@@ -727,7 +743,7 @@ period_of(const struct ucheck_init *cert, const char *ntphex)
 }
 
 /* A digest naming a key set's keys in the output (never the keys). */
-static void
+void
 keyset_digest(const struct ucheck_keyset *ks, char out[33])
 {
 	static const char	 hex[] = "0123456789abcdef";
@@ -754,36 +770,74 @@ keyset_digest(const struct ucheck_keyset *ks, char out[33])
 }
 
 /*
- * The pairing check of RFC 6508 6.1.2 by wolfSSL: 1 valid, 0 not,
- * -1 not available (no wolfSSL SAKKE in this build) or failed.
+ * The wolfSSL oracle on one key set (kc_local.h): the RSK's pairing
+ * <[b]P + Z_S, RSK> = g (wc_ValidateSakkeRsk), the SSK/PVT pair
+ * (wc_ValidateEccsiPair), and a SAKKE round trip: a random SSV
+ * encapsulated to the UID under Z_S by wolfSSL, decapsulated with the
+ * issued RSK by wolfSSL and by firmware/crypto (sakke_decapsulate), and
+ * firmware/crypto's encapsulation of the same SSV is the same SED (both
+ * are deterministic, RFC 6508 6.2.1).  Returns 1 if all verified, 0 if
+ * this build has no wolfSSL ECCSI/SAKKE, -1 (reason in msg) otherwise.
  */
-static int
-wolf_rsk_valid(const struct ucheck_init *cert, const struct ucheck_keyset *ks)
+int
+keyset_wolf(const struct ucheck_init *cert, const struct ucheck_keyset *ks,
+    char *msg, size_t msg_size)
 {
-#ifdef KC_HAVE_WOLF
-	SakkeKey	 key;
-	ecc_point	*pt;
-	int		 valid = 0, ret = -1;
+	uint8_t		 ssv[KC_SSV_LEN], got[KC_SSV_LEN], fw[KC_SSV_LEN];
+	uint8_t		 sed[KC_SED_LEN], sed2[SAKKE_SED_LEN];
+	enum kc_wolf	 w;
+	int		 ret = -1;
 
-	if (wc_InitSakkeKey(&key, NULL, INVALID_DEVID) != 0)
-		return -1;
-	if ((pt = wc_ecc_new_point()) == NULL) {
-		wc_FreeSakkeKey(&key);
+	_Static_assert(KC_SED_LEN == SAKKE_SED_LEN, "SED length");
+	_Static_assert(UCHECK_SAKKE_POINT_LEN == SAKKE_POINT_LEN, "point");
+	w = kc_wolf_rsk_valid(cert->ui_z, ks->uk_uid, sizeof(ks->uk_uid),
+	    ks->uk_rsk);
+	if (w == KC_WOLF_NONE)
+		return 0;
+	if (w != KC_WOLF_OK) {
+		snprintf(msg, msg_size, "%s: wolfSSL: RSK fails "
+		    "<[b]P + Z, RSK> = g", ks->uk_uri);
 		return -1;
 	}
-	if (wc_ImportSakkePublicKey(&key, cert->ui_z, sizeof(cert->ui_z),
-	    0) == 0 && wc_DecodeSakkeRsk(&key, ks->uk_rsk,
-	    sizeof(ks->uk_rsk), pt) == 0 && wc_ValidateSakkeRsk(&key,
-	    ks->uk_uid, sizeof(ks->uk_uid), pt, &valid) == 0)
-		ret = valid == 1 ? 1 : 0;
-	wc_ecc_del_point(pt);
-	wc_FreeSakkeKey(&key);
+	if (kc_wolf_eccsi_valid(cert->ui_kpak, ks->uk_uid, sizeof(ks->uk_uid),
+	    ks->uk_ssk, ks->uk_pvt) != KC_WOLF_OK) {
+		snprintf(msg, msg_size, "%s: wolfSSL: SSK/PVT fail "
+		    "[SSK]G = KPAK + [HS]PVT", ks->uk_uri);
+		return -1;
+	}
+	if (RAND_bytes(ssv, sizeof(ssv)) != 1 ||
+	    kc_wolf_encapsulate(cert->ui_z, ks->uk_uid, sizeof(ks->uk_uid),
+	    ssv, sed) != KC_WOLF_OK) {
+		snprintf(msg, msg_size, "%s: wolfSSL cannot encapsulate to "
+		    "the UID", ks->uk_uri);
+		goto out;
+	}
+	if (kc_wolf_decapsulate(cert->ui_z, ks->uk_uid, sizeof(ks->uk_uid),
+	    ks->uk_rsk, sed, got) != KC_WOLF_OK ||
+	    CRYPTO_memcmp(got, ssv, sizeof(ssv)) != 0) {
+		snprintf(msg, msg_size, "%s: wolfSSL: the RSK does not "
+		    "decapsulate wolfSSL's SED", ks->uk_uri);
+		goto out;
+	}
+	if (sakke_decapsulate(sed, ks->uk_uid, sizeof(ks->uk_uid), ks->uk_rsk,
+	    cert->ui_z, fw) != CRYPTO_OK ||
+	    CRYPTO_memcmp(fw, ssv, sizeof(ssv)) != 0) {
+		snprintf(msg, msg_size, "%s: firmware/crypto: the RSK does not "
+		    "decapsulate wolfSSL's SED", ks->uk_uri);
+		goto out;
+	}
+	if (sakke_encapsulate(ssv, ks->uk_uid, sizeof(ks->uk_uid), cert->ui_z,
+	    sed2) != CRYPTO_OK || memcmp(sed, sed2, sizeof(sed)) != 0) {
+		snprintf(msg, msg_size, "%s: firmware/crypto's SED differs "
+		    "from wolfSSL's", ks->uk_uri);
+		goto out;
+	}
+	ret = 1;
+ out:
+	OPENSSL_cleanse(ssv, sizeof(ssv));	/* wipe: SSV */
+	OPENSSL_cleanse(got, sizeof(got));
+	OPENSSL_cleanse(fw, sizeof(fw));
 	return ret;
-#else
-	(void)cert;
-	(void)ks;
-	return -1;
-#endif
 }
 
 static int
@@ -868,11 +922,9 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 			continue;
 		}
 		for (i = 0; i < n; i++) {
-			w = wolf_rsk_valid(&cert, &sets[i]);
-			if (w == 0) {
-				fail_req("keyprov", k, "%s: wolfSSL: RSK "
-				    "fails <[b]P + Z, RSK> = g",
-				    sets[i].uk_uri);
+			w = keyset_wolf(&cert, &sets[i], msg, sizeof(msg));
+			if (w < 0) {
+				fail_req("keyprov", k, "%s", msg);
 				break;
 			}
 			wolf = w;
@@ -897,11 +949,13 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 			for (i = 0; i < nfirst; i++) {
 				keyset_digest(&first[i], dig);
 				printf("keyprov: keyset %s period %llu: UID "
-				    "recomputed, SSK/PVT valid, RSK valid "
-				    "(%s) keys sha256:%s\n", first[i].uk_uri,
-				    first[i].uk_period_no, wolf == 1 ?
-				    "order q, wolfSSL pairing" :
-				    "order q; no wolfSSL pairing in this "
+				    "recomputed, SSK/PVT valid (%s), RSK "
+				    "valid (%s) keys sha256:%s\n",
+				    first[i].uk_uri, first[i].uk_period_no,
+				    wolf == 1 ? "OpenSSL, wolfSSL" : "OpenSSL",
+				    wolf == 1 ? "order q, wolfSSL pairing, "
+				    "SAKKE round trip wolfSSL -> wolfSSL and "
+				    "firmware" : "order q; no wolfSSL in this "
 				    "build", dig);
 			}
 			printf("keyprov: %ld/%ld verified (%zu key set%s, XSD "
@@ -1011,7 +1065,10 @@ main(int argc, char *argv[])
 		OPT_NEWCONN, OPT_TOKEN, OPT_EXPECT_URI, OPT_BODY, OPT_HEADER,
 		OPT_EXPECT_STATUS, OPT_EXPECT_ERROR, OPT_TIMEOUT, OPT_CACERT,
 		OPT_EXPECT_SETS, OPT_EXPECT_CERTS, OPT_EXPECT_CACHE,
-		OPT_TRK, OPT_TRK_NAME
+		OPT_TRK, OPT_TRK_NAME, OPT_DEMO_SAVE_TRK, OPT_GROUP,
+		OPT_TOKEN_GMS, OPT_TOKEN_A, OPT_TOKEN_B,
+		OPT_TRK_GMS, OPT_TRK_A, OPT_TRK_B,
+		OPT_URI_GMS, OPT_URI_A, OPT_URI_B
 	};
 	static const struct option longopts[] = {
 		{ "url",		required_argument, NULL, 'u' },
@@ -1038,6 +1095,17 @@ main(int argc, char *argv[])
 		    OPT_EXPECT_CACHE },
 		{ "trk",		required_argument, NULL, OPT_TRK },
 		{ "trk-name",		required_argument, NULL, OPT_TRK_NAME },
+		{ "demo-save-trk",	no_argument, NULL, OPT_DEMO_SAVE_TRK },
+		{ "group",		required_argument, NULL, OPT_GROUP },
+		{ "token-gms",		required_argument, NULL, OPT_TOKEN_GMS },
+		{ "token-a",		required_argument, NULL, OPT_TOKEN_A },
+		{ "token-b",		required_argument, NULL, OPT_TOKEN_B },
+		{ "trk-gms",		required_argument, NULL, OPT_TRK_GMS },
+		{ "trk-a",		required_argument, NULL, OPT_TRK_A },
+		{ "trk-b",		required_argument, NULL, OPT_TRK_B },
+		{ "uri-gms",		required_argument, NULL, OPT_URI_GMS },
+		{ "uri-a",		required_argument, NULL, OPT_URI_A },
+		{ "uri-b",		required_argument, NULL, OPT_URI_B },
 		{ "quiet",		no_argument, NULL, 'q' },
 		{ "help",		no_argument, NULL, 'h' },
 		{ NULL,			0, NULL, 0 }
@@ -1093,6 +1161,27 @@ main(int argc, char *argv[])
 		case OPT_TRK_NAME:
 			o.o_trk_name = optarg;
 			break;
+		case OPT_DEMO_SAVE_TRK:
+			o.o_demo_save_trk = true;
+			break;
+		case OPT_GROUP:
+			o.o_group = optarg;
+			break;
+		case OPT_TOKEN_GMS:
+		case OPT_TOKEN_A:
+		case OPT_TOKEN_B:
+			o.o_role_token[ch - OPT_TOKEN_GMS] = optarg;
+			break;
+		case OPT_TRK_GMS:
+		case OPT_TRK_A:
+		case OPT_TRK_B:
+			o.o_role_trk[ch - OPT_TRK_GMS] = optarg;
+			break;
+		case OPT_URI_GMS:
+		case OPT_URI_A:
+		case OPT_URI_B:
+			o.o_role_uri[ch - OPT_URI_GMS] = optarg;
+			break;
 		case OPT_HEADER:
 			if (o.o_nheaders == KC_MAX_HEADERS) {
 				fprintf(stderr, "%s: more than %d --header\n",
@@ -1138,6 +1227,11 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (o.o_url == NULL || argc < 1)
 		usage();
+	if (o.o_demo_save_trk && o.o_save == NULL) {
+		fprintf(stderr, "%s: --demo-save-trk needs --save DIR\n",
+		    progname);
+		return 2;
+	}
 	/* --save DIR is created if missing (its parent must exist). */
 	if (o.o_save != NULL && stat(o.o_save, &st) != 0 && errno == ENOENT &&
 	    mkdir(o.o_save, 0700) != 0) {
@@ -1184,6 +1278,8 @@ main(int argc, char *argv[])
 		ret = run_certcache(&o, uc, argc > 1 ? argv[1] : NULL);
 	else if (strcmp(argv[0], "cert") == 0 && argc == 2)
 		ret = run_cache(&o, uc, NULL, argv[1]);
+	else if (strcmp(argv[0], "ue-flow") == 0 && argc == 1)
+		ret = run_ue_flow(&o);
 	else {
 		ucheck_free(uc);
 		curl_global_cleanup();

@@ -46,6 +46,8 @@
  *	TrK <name>				(user-keys)
  *	InK <name> <hex, 40 bytes wrapped under the TrK>	(user-keys)
  *	BootstrapTrK <name> <hex, 32 bytes>	(bootstrap-export)
+ *	MikeyPsk <B-TID> <hex, 32 bytes>	(mikey-psk)
+ *	TicketKey <name>			(ticket-key)
  *
  * Exit: 0 done, 1 refused or failed, 2 usage.
  */
@@ -107,6 +109,8 @@ static int	 cmd_user_keys(struct hsm *h, const struct opts *o);
 static int	 cmd_bootstrap_export(struct hsm *h, const struct opts *o);
 static int	 cmd_destroy(struct hsm *h, const struct opts *o);
 static int	 cmd_tls_key(struct hsm *h, const struct opts *o);
+static int	 cmd_mikey_psk(struct hsm *h, const struct opts *o);
+static int	 cmd_ticket_key(struct hsm *h, const struct opts *o);
 
 /* The command table: name, whether it takes USER, handler. */
 static const struct cmd {
@@ -124,6 +128,8 @@ static const struct cmd {
 	{ "user-keys",		1, cmd_user_keys },
 	{ "bootstrap-export",	1, cmd_bootstrap_export },
 	{ "destroy",		0, cmd_destroy },
+	{ "mikey-psk",		1, cmd_mikey_psk },
+	{ "ticket-key",		0, cmd_ticket_key },
 };
 
 static void
@@ -133,6 +139,7 @@ usage(void)
 	    "           (--pin-file FILE | --pin-env VAR) [--force] [--yes]\n"
 	    "           init | show | list | kek | masters | sign-key |\n"
 	    "           user-keys USER | bootstrap-export USER | destroy |\n"
+	    "           mikey-psk IDENTITY | ticket-key |\n"
 	    "           tls-key --out DIR [--cn NAME] [--san LIST] [--days N]\n");
 	exit(EXIT_USAGE);
 }
@@ -510,6 +517,86 @@ cmd_bootstrap_export(struct hsm *h, const struct opts *o)
 	print_hex("", key, len);
 	/* wipe: the one copy outside the token, once printed */
 	OPENSSL_cleanse(key, sizeof(key));
+	return EXIT_DONE;
+}
+
+/*
+ * The MIKEY-TICKET pre-shared key of IDENTITY (docs/ticket.md 5), the
+ * stand-in for the GBA Ks_NAF: a fresh B-TID-shaped key identifier
+ * "<base64 of 16 random bytes>@bsf.<domain of IDENTITY>", a MIKEY_PSK
+ * "psk.1.<B-TID>|<IDENTITY>" made in the token and exported once for the
+ * user's device.
+ */
+static int
+cmd_mikey_psk(struct hsm *h, const struct opts *o)
+{
+	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char			 name[HSM_LABEL_MAX + 1], btid[96];
+	const char		*dom;
+	uint8_t			 r[18], key[HSM_USER_KEY_LEN];
+	hsm_key_id		 id;
+	size_t			 i, n = 0, len;
+	enum hsm_status		 st;
+	uint32_t		 v;
+	int			 l;
+
+	/* 16 random bytes (18 with two zeros: the last quantum is padded). */
+	memset(r, 0, sizeof(r));
+	if ((st = hsm_random(h, r, 16)) != HSM_OK)
+		return fail_st("random", st);
+	for (i = 0; i < 18; i += 3) {
+		v = (uint32_t)r[i] << 16 | (uint32_t)r[i + 1] << 8 | r[i + 2];
+		btid[n++] = al[v >> 18 & 63];
+		btid[n++] = al[v >> 12 & 63];
+		btid[n++] = al[v >> 6 & 63];
+		btid[n++] = al[v & 63];
+	}
+	btid[22] = '=';
+	btid[23] = '=';
+	dom = strrchr(o->o_user, '@');
+	l = snprintf(btid + 24, sizeof(btid) - 24, "@bsf.%s",
+	    dom != NULL && dom[1] != '\0' ? dom + 1 : "invalid");
+	if (l < 0 || (size_t)l >= sizeof(btid) - 24)
+		return fail_st(o->o_user, HSM_ERR_ARGS);
+	l = snprintf(name, sizeof(name), "%s1.%s|%s", HSM_PSK_PREFIX, btid,
+	    o->o_user);
+	if (l < 0 || (size_t)l >= sizeof(name) ||
+	    hsm_user_key_name_parse(name, NULL, NULL, NULL) != HSM_OK) {
+		fprintf(stderr, "kms-provision: '%s' cannot name a key "
+		    "(printable ASCII, no spaces, at most %d bytes in all)\n",
+		    o->o_user, HSM_LABEL_MAX);
+		return EXIT_FAIL;
+	}
+	if ((st = hsm_mikey_psk_create(h, name, &id)) != HSM_OK)
+		return fail_st(name, st);
+	if ((st = hsm_trk_bootstrap_export(h, id, key, sizeof(key), &len)) !=
+	    HSM_OK)
+		return fail_st(name, st);
+	printf("MikeyPsk %s ", btid);
+	print_hex("", key, len);
+	/* wipe: the one copy outside the token, once printed */
+	OPENSSL_cleanse(key, sizeof(key));
+	return EXIT_DONE;
+}
+
+/* The next generation of the ticket protection key: "tpk.<n>.ticket". */
+static int
+cmd_ticket_key(struct hsm *h, const struct opts *o)
+{
+	char		 name[HSM_LABEL_MAX + 1];
+	unsigned long	 n;
+	hsm_key_id	 id;
+	enum hsm_status	 st;
+
+	(void)o;
+	(void)newest_gen(h, HSM_KC_TICKET, "ticket", &n, &id);
+	if ((st = hsm_user_key_name(HSM_KC_TICKET, n + 1, "ticket", name,
+	    sizeof(name))) != HSM_OK)
+		return fail_st("ticket-key", st);
+	if ((st = hsm_user_key_create(h, HSM_KC_TICKET, name, &id)) != HSM_OK)
+		return fail_st(name, st);
+	printf("TicketKey %s\n", name);
 	return EXIT_DONE;
 }
 

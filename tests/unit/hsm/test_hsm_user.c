@@ -991,6 +991,9 @@ static const struct {
 	{ HSM_KC_INK,	   { NO, NO, NO, NO, OK, IT, NO, NO, NO, OK, OK, NO } },
 	{ HSM_KC_TLS,	   { NO, NO, OK, NO, NO, NO, NO, NO, NO, NO, NO, NO } },
 	{ HSM_KC_BACKUP,   { NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO } },
+	{ HSM_KC_MIKEY_PSK,
+			   { NO, NO, NO, NO, OK, IT, NO, NO, NO, NO, NO, OK } },
+	{ HSM_KC_TICKET,   { NO, NO, NO, NO, OK, IT, NO, NO, NO, NO, NO, NO } },
 	{ 0,		   { NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF } },
 	{ -1,		   { NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF, NF } },
 };
@@ -1030,6 +1033,11 @@ policy_matrix_full(void **state)
 	    &ids[HSM_KC_TLS]), HSM_OK);
 	assert_int_equal(hsm_backup_key_create(t->h, "kms.backup",
 	    &ids[HSM_KC_BACKUP]), HSM_OK);
+	assert_int_equal(hsm_mikey_psk_create(t->h,
+	    "psk.1.QUJD@bsf.example.org|sip:alice@example.org",
+	    &ids[HSM_KC_MIKEY_PSK]), HSM_OK);
+	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_TICKET,
+	    "tpk.1.ticket", &ids[HSM_KC_TICKET]), HSM_OK);
 
 	for (r = 0; r < sizeof(matrix) / sizeof(matrix[0]); r++) {
 		if ((int)matrix[r].kc == 0)
@@ -1137,6 +1145,77 @@ label_cache_concurrent(void **state)
 	    HSM_OK);
 }
 
+/* --- MIKEY-TICKET keys: PSK (exported once) and ticket keys ---------- */
+
+#define PSK1	"psk.1.QUJDREVGR0g=@bsf.example.org|sip:alice@example.org"
+
+static void
+mikey_keys(void **state)
+{
+	struct tctx		*t = *state;
+	struct hsm_key_info	 ki;
+	enum hsm_key_class	 kc;
+	hsm_key_id		 psk, tpk, id;
+	unsigned long		 n;
+	uint8_t			 key[32], mac[32], want[32], w[64];
+	size_t			 len, off;
+
+	hsm_fixture_open(t);
+	/* Names: the same <prefix><n>.<rest> grammar as TrK and InK. */
+	assert_int_equal(hsm_user_key_name_parse(PSK1, &kc, &n, &off),
+	    HSM_OK);
+	assert_int_equal(kc, HSM_KC_MIKEY_PSK);
+	assert_int_equal(n, 1);
+	assert_string_equal(PSK1 + off,
+	    "QUJDREVGR0g=@bsf.example.org|sip:alice@example.org");
+	assert_int_equal(hsm_user_key_name_parse("tpk.12.ticket", &kc, &n,
+	    &off), HSM_OK);
+	assert_int_equal(kc, HSM_KC_TICKET);
+	assert_int_equal(n, 12);
+	assert_int_equal(off, 7);
+	assert_int_equal(hsm_user_key_name_parse("tpk.0.ticket", NULL, NULL,
+	    NULL), HSM_ERR_ARGS);
+	assert_int_equal(hsm_user_key_name(HSM_KC_TICKET, 3, "ticket",
+	    (char *)w, sizeof(w)), HSM_OK);
+	assert_string_equal((char *)w, "tpk.3.ticket");
+	/* The class must match the prefix. */
+	assert_int_equal(hsm_mikey_psk_create(t->h, "tpk.1.ticket", &id),
+	    HSM_ERR_ARGS);
+	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_TICKET, PSK1, &id),
+	    HSM_ERR_ARGS);
+
+	assert_int_equal(hsm_mikey_psk_create(t->h, PSK1, &psk), HSM_OK);
+	assert_int_equal(hsm_user_key_create(t->h, HSM_KC_TICKET,
+	    "tpk.1.ticket", &tpk), HSM_OK);
+	assert_int_equal(hsm_key_info(t->h, psk, &ki), HSM_OK);
+	assert_int_equal(ki.hki_flags, HSM_KI_BOOTSTRAP);
+	/* Still exportable once after a reopen (the scan sees it). */
+	hsm_fixture_reopen(t);
+	assert_int_equal(hsm_key_find(t->h, HSM_KC_MIKEY_PSK, PSK1, &psk),
+	    HSM_OK);
+	assert_int_equal(hsm_key_info(t->h, psk, &ki), HSM_OK);
+	assert_int_equal(ki.hki_flags, HSM_KI_BOOTSTRAP);
+	assert_int_equal(hsm_key_find(t->h, HSM_KC_TICKET, "tpk.1.ticket",
+	    &tpk), HSM_OK);
+	assert_int_equal(hsm_trk_bootstrap_export(t->h, psk, key, sizeof(key),
+	    &len), HSM_OK);
+	assert_int_equal(hsm_trk_bootstrap_export(t->h, psk, w, sizeof(w),
+	    &len), HSM_ERR_DENIED);
+	/* The token's HMAC with the PSK is HMAC with the exported bytes. */
+	assert_int_equal(hsm_hmac(t->h, psk, "label", 5, mac, sizeof(mac),
+	    &len), HSM_OK);
+	ossl_hmac(key, "label", 5, want);
+	assert_memory_equal(mac, want, 32);
+	/* A ticket key never leaves the token, wraps nothing, rotates not. */
+	assert_int_equal(hsm_trk_bootstrap_export(t->h, tpk, key, sizeof(key),
+	    &len), HSM_ERR_DENIED);
+	assert_int_equal(hsm_user_key_rotate(t->h, tpk, "tpk.2.ticket", &id,
+	    w, sizeof(w), &len), HSM_ERR_DENIED);
+	assert_int_equal(hsm_hmac(t->h, tpk, "x", 1, mac, sizeof(mac), &len),
+	    HSM_OK);
+	OPENSSL_cleanse(key, sizeof(key));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1151,6 +1230,7 @@ main(int argc, char *argv[])
 		HSM_FIXTURE_TEST(xmlsec_hmac_sig, setup),
 		HSM_FIXTURE_TEST(policy_matrix_full, setup),
 		HSM_FIXTURE_TEST(label_cache_concurrent, setup),
+		HSM_FIXTURE_TEST(mikey_keys, setup),
 	};
 
 	if (argc > 1)
