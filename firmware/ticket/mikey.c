@@ -24,6 +24,8 @@ static enum mk_status take16(struct mk_rd *, const uint8_t **,
 		    size_t *);
 static enum mk_status take8(struct mk_rd *, const uint8_t **,
 		    size_t *);
+static enum mk_status take_fixed(struct mk_rd *, int, const uint8_t **,
+		    size_t *);
 
 /* see ticket_local.h */
 int
@@ -216,6 +218,22 @@ take16(struct mk_rd *r, const uint8_t **p, size_t *n)
 	*n = rd_u16(r);
 	if (!rd_has(r, *n))
 		return MK_ERR_TRUNC;
+	*p = rd_bytes(r, *n);
+	return MK_OK;
+}
+
+/*
+ * Takes len bytes, len being what an algorithm byte fixes (a table
+ * lookup; negative for an unknown algorithm).
+ */
+static enum mk_status
+take_fixed(struct mk_rd *r, int len, const uint8_t **p, size_t *n)
+{
+	if (len < 0)
+		return MK_ERR_VALUE;
+	if (!rd_has(r, (size_t)len))
+		return MK_ERR_TRUNC;
+	*n = (size_t)len;
 	*p = rd_bytes(r, *n);
 	return MK_OK;
 }
@@ -456,15 +474,10 @@ parse_payload(struct mk_rd *r, uint8_t type, struct mk_payload *p)
 		if (!rd_has(r, 1))
 			goto fail;
 		p->u.kemac.mac_alg = rd_u8(r);
-		l = mk_mac_len(p->u.kemac.mac_alg);
-		status = MK_ERR_VALUE;
-		if (l < 0)
+		status = take_fixed(r, mk_mac_len(p->u.kemac.mac_alg),
+		    &p->u.kemac.mac, &p->u.kemac.mac_len);
+		if (status != MK_OK)
 			goto fail;
-		status = MK_ERR_TRUNC;
-		if (!rd_has(r, (size_t)l))
-			goto fail;
-		p->u.kemac.mac_len = (size_t)l;
-		p->u.kemac.mac = rd_bytes(r, (size_t)l);
 		/* NULL encryption: the key data are plaintext, check them. */
 		if (p->u.kemac.encr_alg == MK_ENCR_NULL) {
 			status = mk_decode_keydata(p->u.kemac.encr_data,
@@ -521,27 +534,17 @@ parse_payload(struct mk_rd *r, uint8_t type, struct mk_payload *p)
 		break;
 	case MK_PT_CHASH:
 		p->u.chash.hash_func = rd_u8(r);
-		l = mk_hash_len(p->u.chash.hash_func);
-		status = MK_ERR_VALUE;
-		if (l < 0)
+		status = take_fixed(r, mk_hash_len(p->u.chash.hash_func),
+		    &p->u.chash.hash, &p->u.chash.hash_len);
+		if (status != MK_OK)
 			goto fail;
-		status = MK_ERR_TRUNC;
-		if (!rd_has(r, (size_t)l))
-			goto fail;
-		p->u.chash.hash_len = (size_t)l;
-		p->u.chash.hash = rd_bytes(r, (size_t)l);
 		break;
 	case MK_PT_V:
 		p->u.v.auth_alg = rd_u8(r);
-		l = mk_mac_len(p->u.v.auth_alg);
-		status = MK_ERR_VALUE;
-		if (l < 0)
+		status = take_fixed(r, mk_mac_len(p->u.v.auth_alg),
+		    &p->u.v.mac, &p->u.v.mac_len);
+		if (status != MK_OK)
 			goto fail;
-		status = MK_ERR_TRUNC;
-		if (!rd_has(r, (size_t)l))
-			goto fail;
-		p->u.v.mac_len = (size_t)l;
-		p->u.v.mac = rd_bytes(r, (size_t)l);
 		break;
 	case MK_PT_SP:
 		p->u.sp.policy_no = rd_u8(r);
