@@ -622,6 +622,12 @@ hsm_key_find(struct hsm *h, enum hsm_key_class kc, const char *label,
 	pthread_rwlock_rdlock(&h->h_keys_lock);
 	id = index_find(h, label, kc);
 	pthread_rwlock_unlock(&h->h_keys_lock);
+	if (id == HSM_KEY_NONE && hsm_scan_label(h, label) == HSM_OK) {
+		/* Made by another program (kms-provision) since start-up? */
+		pthread_rwlock_rdlock(&h->h_keys_lock);
+		id = index_find(h, label, kc);
+		pthread_rwlock_unlock(&h->h_keys_lock);
+	}
 	*out = id;
 	return id == HSM_KEY_NONE ? HSM_ERR_NOT_FOUND : HSM_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -26,7 +27,8 @@ static const char *const fixed_labels[] = {
 };
 
 static enum hsm_status	 list_objects(struct hsm *h, CK_SESSION_HANDLE s,
-			    CK_OBJECT_HANDLE **out, size_t *out_len);
+			    const char *label, CK_OBJECT_HANDLE **out,
+			    size_t *out_len);
 static bool		 ckid_is_ours(const uint8_t *id, size_t len);
 struct scan_aux {
 	struct hsm_key	*sa_pubs;	/* KMS_SIGN/TLS public halves */
@@ -47,13 +49,16 @@ static bool		 is_ours(struct hsm *h, CK_SESSION_HANDLE s,
 
 /*
  * Every object visible in session s (public and, once logged in, private
- * ones).  The handles are collected first and examined after
- * C_FindObjectsFinal, so no other call runs inside the find operation.
+ * ones), or only those labelled label when it is not NULL.  The handles
+ * are collected first and examined after C_FindObjectsFinal, so no other
+ * call runs inside the find operation.
  */
 static enum hsm_status
-list_objects(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE **out,
-    size_t *out_len)
+list_objects(struct hsm *h, CK_SESSION_HANDLE s, const char *label,
+    CK_OBJECT_HANDLE **out, size_t *out_len)
 {
+	CK_ATTRIBUTE		 tmpl = { CKA_LABEL, (void *)(uintptr_t)label,
+				    label != NULL ? strlen(label) : 0 };
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	CK_OBJECT_HANDLE	*v = NULL, *nv;
 	size_t			 n = 0, cap = 0;
@@ -63,7 +68,8 @@ list_objects(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE **out,
 
 	*out = NULL;
 	*out_len = 0;
-	if ((rv = h->h_p11->C_FindObjectsInit(s, NULL, 0)) != CKR_OK) {
+	if ((rv = h->h_p11->C_FindObjectsInit(s, label != NULL ? &tmpl : NULL,
+	    label != NULL ? 1 : 0)) != CKR_OK) {
 		status = hsm_ckr(rv, false);
 		goto fail;
 	}
@@ -281,55 +287,34 @@ scan_object(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj,
 	}
 }
 
-/* see hsm_local.h */
-enum hsm_status
-hsm_scan(struct hsm *h)
+/*
+ * Link the keys from id from on: key pairs to their public halves, user
+ * keys to their HMAC twins, masters to their KEK (the caller keeps other
+ * threads away from these entries).
+ */
+static void
+link_keys(struct hsm *h, const struct scan_aux *aux, size_t from)
 {
-	enum hsm_status		 status = HSM_ERR_GENERAL;
-	struct hsm_session	 s;
-	CK_OBJECT_HANDLE	*objs = NULL;
-	struct scan_aux		 aux;
-	size_t			 nobjs = 0, i, j;
+	size_t	 i, j;
 
-	memset(&aux, 0, sizeof(aux));
-	hsm_session_get(h, &s);
-	if ((status = list_objects(h, s.hs_sess, &objs, &nobjs)) != HSM_OK)
-		goto fail;
-	if (nobjs > 0 &&
-	    ((aux.sa_pubs = calloc(nobjs, sizeof(*aux.sa_pubs))) == NULL ||
-	    (aux.sa_twins = calloc(nobjs, sizeof(*aux.sa_twins))) == NULL)) {
-		status = HSM_ERR_MEMORY;
-		goto fail;
-	}
-	for (i = 0; i < nobjs; i++) {
-		status = scan_object(h, s.hs_sess, objs[i], &aux);
-		if (status != HSM_OK)
-			goto fail;
-	}
-
-	/*
-	 * Link: key pairs to their public halves, user keys to their HMAC
-	 * twins, masters to their KEK.  Start-up only: no other thread
-	 * looks at the table yet.
-	 */
-	for (i = 1; i < h->h_nkeys; i++) {
+	for (i = from; i < h->h_nkeys; i++) {
 		struct hsm_key	*k = &h->h_keys[i];
 
 		if (k->hk_class == HSM_KC_KMS_SIGN ||
 		    k->hk_class == HSM_KC_TLS) {
-			for (j = 0; j < aux.sa_npubs; j++) {
-				if (memcmp(aux.sa_pubs[j].hk_ckid, k->hk_ckid,
+			for (j = 0; j < aux->sa_npubs; j++) {
+				if (memcmp(aux->sa_pubs[j].hk_ckid, k->hk_ckid,
 				    HSM_CKID_LEN) == 0)
-					k->hk_pub = aux.sa_pubs[j].hk_obj;
+					k->hk_pub = aux->sa_pubs[j].hk_obj;
 			}
 			if (k->hk_pub == CK_INVALID_HANDLE)
 				log_warnx("hsm: key '%s' has no public key",
 				    k->hk_label);
 		} else if (hsm_is_user_class(k->hk_class)) {
-			for (j = 0; j < aux.sa_ntwins; j++) {
-				if (memcmp(aux.sa_twins[j].hk_ckid, k->hk_ckid,
+			for (j = 0; j < aux->sa_ntwins; j++) {
+				if (memcmp(aux->sa_twins[j].hk_ckid, k->hk_ckid,
 				    HSM_CKID_LEN) == 0)
-					k->hk_twin = aux.sa_twins[j].hk_obj;
+					k->hk_twin = aux->sa_twins[j].hk_obj;
 			}
 			if (k->hk_twin == CK_INVALID_HANDLE) {
 				k->hk_flags |= HSM_KI_NO_TWIN;
@@ -350,12 +335,89 @@ hsm_scan(struct hsm *h)
 				    k->hk_label);
 		}
 	}
+}
+
+/*
+ * Add the appliance's objects to the key table: all of them (label NULL,
+ * at start-up, when no other thread looks at the table), or those
+ * labelled label (hsm_scan_label, with other threads running: the new
+ * entries are linked under the table's write lock).
+ */
+static enum hsm_status
+scan_objects(struct hsm *h, const char *label)
+{
+	enum hsm_status		 status = HSM_ERR_GENERAL;
+	struct hsm_session	 s;
+	CK_OBJECT_HANDLE	*objs = NULL;
+	struct scan_aux		 aux;
+	size_t			 nobjs = 0, i, from;
+
+	memset(&aux, 0, sizeof(aux));
+	pthread_rwlock_rdlock(&h->h_keys_lock);
+	from = h->h_nkeys;
+	pthread_rwlock_unlock(&h->h_keys_lock);
+	hsm_session_get(h, &s);
+	status = list_objects(h, s.hs_sess, label, &objs, &nobjs);
+	if (status != HSM_OK)
+		goto fail;
+	if (nobjs > 0 &&
+	    ((aux.sa_pubs = calloc(nobjs, sizeof(*aux.sa_pubs))) == NULL ||
+	    (aux.sa_twins = calloc(nobjs, sizeof(*aux.sa_twins))) == NULL)) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	for (i = 0; i < nobjs; i++) {
+		status = scan_object(h, s.hs_sess, objs[i], &aux);
+		if (status != HSM_OK)
+			goto fail;
+	}
+	if (label == NULL)
+		link_keys(h, &aux, 1);
+	else {
+		pthread_rwlock_wrlock(&h->h_keys_lock);
+		link_keys(h, &aux, from);
+		pthread_rwlock_unlock(&h->h_keys_lock);
+	}
 	status = HSM_OK;
  fail:
-	hsm_session_put(h, &s, CKR_OK);
+	hsm_session_put(h, &s, status == HSM_OK ? CKR_OK : CKR_GENERAL_ERROR);
 	free(aux.sa_pubs);
 	free(aux.sa_twins);
 	free(objs);
+	return status;
+}
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_scan(struct hsm *h)
+{
+	return scan_objects(h, NULL);
+}
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_scan_label(struct hsm *h, const char *label)
+{
+	enum hsm_status	 status;
+	struct timespec	 ts;
+	uint64_t	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&h->h_prov_mtx);
+	if (now - h->h_rescan_ms >= HSM_RESCAN_WINDOW_MS) {
+		h->h_rescan_ms = now;
+		h->h_rescans = 0;
+	}
+	if (h->h_rescans >= HSM_RESCANS_MAX) {
+		pthread_mutex_unlock(&h->h_prov_mtx);
+		return HSM_ERR_NOT_FOUND;
+	}
+	h->h_rescans++;
+	status = scan_objects(h, label);
+	pthread_mutex_unlock(&h->h_prov_mtx);
+	if (status == HSM_OK)
+		log_debug("hsm: looked for new objects by label");
 	return status;
 }
 
@@ -699,7 +761,7 @@ hsm_destroy_all(struct hsm *h)
 		return HSM_ERR_ARGS;
 	pthread_mutex_lock(&h->h_prov_mtx);
 	hsm_session_get(h, &s);
-	if ((status = list_objects(h, s.hs_sess, &objs, &nobjs)) != HSM_OK)
+	if ((status = list_objects(h, s.hs_sess, NULL, &objs, &nobjs)) != HSM_OK)
 		goto fail;
 	for (i = 0; i < nobjs; i++) {
 		if (!is_ours(h, s.hs_sess, objs[i]))

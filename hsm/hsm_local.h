@@ -141,6 +141,8 @@ struct hsm {
 
 	/* Serialises provisioning (check for label, create, add). */
 	pthread_mutex_t		 h_prov_mtx;
+	uint64_t		 h_rescan_ms;	/* hsm_scan_label's window */
+	unsigned		 h_rescans;	/* ... and its count */
 };
 
 /*
@@ -174,6 +176,15 @@ enum hsm_status	 hsm_label_check(const char *label);
 
 /* hsm_keys.c */
 enum hsm_status	 hsm_scan(struct hsm *h);
+/*
+ * Look in the token for objects labelled label that appeared after
+ * start-up (made by kms-provision while kmsd runs) and add them; at most
+ * HSM_RESCANS_MAX times per HSM_RESCAN_WINDOW_MS, so misses cannot make
+ * the daemon search the token per request (HSM_ERR_NOT_FOUND beyond).
+ */
+#define HSM_RESCAN_WINDOW_MS	1000
+#define HSM_RESCANS_MAX		8
+enum hsm_status	 hsm_scan_label(struct hsm *h, const char *label);
 enum hsm_status	 hsm_label_in_token(struct hsm *h, const char *label);
 enum hsm_status	 hsm_ckid_new(struct hsm *h, enum hsm_key_class kc,
 		    uint8_t out[HSM_CKID_LEN]);
