@@ -191,6 +191,30 @@ write_port_file(const char *dir, uint16_t port)
 	fclose(f);
 }
 
+/*
+ * Show the appliance's state on the front panel: the same word the
+ * console's status prints (console_state), the KMS and the port.
+ */
+static void
+panel_state(const struct kmsd *k, uint16_t port)
+{
+	const struct board	*bd = board_get();
+	char			 line[BOARD_PANEL_COLS + 1];
+
+	/* The state line last: a reader that sees it sees the rest. */
+	bd->panel_show(3, atomic_load(&((struct kmsd *)k)->hsm_up) ?
+	    "HSM ok" : "HSM unavailable");
+	snprintf(line, sizeof(line), "%.*s", BOARD_PANEL_COLS,
+	    k->conf->kms_uri);
+	bd->panel_show(1, line);
+	if (port != 0) {
+		snprintf(line, sizeof(line), "port %u", (unsigned)port);
+		bd->panel_show(2, line);
+	}
+	snprintf(line, sizeof(line), "KMS %s", console_state(k));
+	bd->panel_show(0, line);
+}
+
 /* The net/ gate: serve only while the HSM answers. */
 static bool
 kmsd_ready(void *arg)
@@ -230,10 +254,12 @@ health_main(void *arg)
 			log_err("hsm: token '%s' unavailable (%s): answering "
 			    "503 until it is back", k->conf->hsm_token,
 			    hsm_strerror(st));
+			panel_state(k, 0);
 		} else if (!up && st == HSM_OK) {
 			atomic_store(&k->hsm_up, true);
 			log_info("hsm: token '%s' is back: serving",
 			    k->conf->hsm_token);
+			panel_state(k, 0);
 		}
 	}
 	return NULL;
@@ -346,6 +372,7 @@ main(int argc, char *argv[])
 	if ((rc = pthread_create(&health, NULL, health_main, &k)) != 0)
 		fatalx("boot: health loop: %s", strerror(rc));
 	write_port_file(bc.data_dir, nc.nic.host_port);
+	panel_state(&k, nc.nic.host_port);
 	if (con && (rc = console_start(&(struct console_conf){ .kmsd = &k,
 	    .data_dir = bc.data_dir, .port = nc.nic.host_port,
 	    .boot_ms = board_get()->time_mono_ms() })) != 0)

@@ -15,6 +15,17 @@ echo ok > "$ctl"
 kms_up
 trap 'kms_down; rm -f "$ctl"' EXIT
 I=/keymanagement/identity/v1/init
+# wait_panel LINE: the panel's first line becomes LINE within 3 s.
+wait_panel() {
+	local i
+	for i in $(seq 1 30); do
+		head -1 "$KMS_DATA/panel.txt" 2>/dev/null | grep -qx "$1" &&
+		    return 0
+		sleep 0.1
+	done
+	kms_fail "panel: '$(head -1 "$KMS_DATA/panel.txt")', want '$1'"
+}
+wait_panel "KMS operational"
 
 set_ctl() { printf '%s\n' "$1" > "$ctl"; }
 
@@ -41,8 +52,13 @@ for code in removed error; do
 	echo "$hdrs" | grep -qi '^Retry-After: ' ||
 	    kms_fail "503 without Retry-After"
 	echo "ok: token down ($code): 503 + Retry-After + KmsError"
+	# The front panel shows the same state as the console.
+	wait_panel "KMS locked"
+	grep -qx "HSM unavailable" "$KMS_DATA/panel.txt" ||
+	    kms_fail "panel does not say the HSM is unavailable"
 	set_ctl ok
 	wait_status 200 5
+	wait_panel "KMS operational"
 	"$CLIENT" --url "$KMS_URL" --count 20 -q init ||
 	    kms_fail "init after the token came back"
 	echo "ok: token back: kmsd serves again by itself"
