@@ -759,50 +759,17 @@ fail:
 }
 
 /*
- * The hardened parser: no network, no DTD loading, no entity
- * substitution, no huge documents; a document with any DTD, or elements
- * nested deeper than XML_REQ_DEPTH_MAX, is refused (NULL).
+ * The one hardened parser of this module (xml_parse_safe in xml_sec.c: no
+ * network, no DTD, no entities, named size and depth limits), as a
+ * document or NULL.
  */
-static int
-depth_ok(xmlNodePtr n, int depth)
-{
-	xmlNodePtr	 c;
-
-	if (depth > XML_REQ_DEPTH_MAX)
-		return 0;
-	for (c = n->children; c != NULL; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && !depth_ok(c, depth + 1))
-			return 0;
-	return 1;
-}
-
 static xmlDocPtr
 parse_hardened(const char *data, size_t len)
 {
-	xmlParserCtxtPtr	 pctx;
-	xmlDocPtr		 doc;
+	xmlDocPtr	 doc;
 
-	if (data == NULL || len == 0 || len > XML_REQ_MAX)
+	if (xml_parse_safe((const uint8_t *)data, len, &doc) != XML_OK)
 		return NULL;
-	/* No DTD at all: refused before libxml2 reads any declaration. */
-	if (memmem(data, len, "<!DOCTYPE", 9) != NULL ||
-	    memmem(data, len, "<!ENTITY", 8) != NULL)
-		return NULL;
-	pthread_once(&xml_once, xml_once_init);
-	if ((pctx = xmlNewParserCtxt()) == NULL)
-		return NULL;
-	doc = xmlCtxtReadMemory(pctx, data, (int)len, "request.xml", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-	    XML_PARSE_NOCDATA);
-	xmlFreeParserCtxt(pctx);
-	if (doc == NULL)
-		return NULL;
-	if (doc->intSubset != NULL || doc->extSubset != NULL ||
-	    xmlDocGetRootElement(doc) == NULL ||
-	    !depth_ok(xmlDocGetRootElement(doc), 1)) {
-		xmlFreeDoc(doc);
-		return NULL;
-	}
 	return doc;
 }
 

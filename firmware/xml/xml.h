@@ -133,8 +133,6 @@ int	 xml_error_response(const struct kms_resp_meta *meta, int error_code,
 #define XML_VER_CERTCACHE	"1.0.0"	/* KmsCertCache Version (fixed) */
 #define XML_KEYSETS_MAX		65	/* key sets in one KmsKeyProv */
 #define XML_UID_LEN		32	/* UserID octets (UID_LEN) */
-#define XML_REQ_MAX		(1024 * 1024)	/* a request body, bytes */
-#define XML_REQ_DEPTH_MAX	32	/* element nesting of a request */
 
 /*
  * One KmsKeySet with plaintext keys (KeyContentType, xsi:type given).
@@ -188,7 +186,7 @@ struct kms_cert_ref {
 };
 
 /*
- * Parse a certificate document (len bytes, at most XML_REQ_MAX) with the
+ * Parse a certificate document (len bytes, at most XML_DOC_MAX) with the
  * hardened parser (no network, no DTD, no entities, depth limit) and
  * check its shape: root KmsCertificate, or SignedKmsCertificate holding
  * one, in XML_NS_KMS, with non-empty CertUri and KmsUri.  Fills ref.
@@ -214,11 +212,11 @@ int	 xml_certcache_finish(struct xml_certcache *cc, struct buf *out);
 void	 xml_certcache_free(struct xml_certcache *cc);
 
 /*
- * What a request body is (the hardened parser; len at most XML_REQ_MAX):
+ * What a request body is (xml_parse_safe; len at most XML_DOC_MAX):
  * XML_REQ_EMPTY (no body, or only XML white space), XML_REQ_PLAIN (a
  * KmsRequest in XML_NS_KMS), XML_REQ_SIGNED (a SignedKmsRequest).
- * Anything else, a DTD, or nesting deeper than XML_REQ_DEPTH_MAX:
- * XML_ERR_ARGS.  (When xml_sec.c's xml_parse_safe is in, this may use it.)
+ * Anything else, a DTD, or nesting deeper than XML_DEPTH_MAX:
+ * XML_ERR_ARGS.
  */
 enum xml_req_kind {
 	XML_REQ_EMPTY		= 1,
