@@ -215,11 +215,7 @@ take16(struct mk_rd *r, const uint8_t **p, size_t *n)
 {
 	if (!rd_has(r, 2))
 		return MK_ERR_TRUNC;
-	*n = rd_u16(r);
-	if (!rd_has(r, *n))
-		return MK_ERR_TRUNC;
-	*p = rd_bytes(r, *n);
-	return MK_OK;
+	return take_fixed(r, (int)rd_u16(r), p, n);
 }
 
 /*
@@ -244,11 +240,7 @@ take8(struct mk_rd *r, const uint8_t **p, size_t *n)
 {
 	if (!rd_has(r, 1))
 		return MK_ERR_TRUNC;
-	*n = rd_u8(r);
-	if (!rd_has(r, *n))
-		return MK_ERR_TRUNC;
-	*p = rd_bytes(r, *n);
-	return MK_OK;
+	return take_fixed(r, (int)rd_u8(r), p, n);
 }
 
 /*
