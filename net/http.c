@@ -646,9 +646,18 @@ worker_main(void *arg)
 	    (c->c_arena = malloc(srv.conf.header_bytes_max)) == NULL)
 		fatalx("http: out of memory for a worker");
 	buf_init(&c->c_body, srv.conf.body_bytes_max);
+	c->c_fd = -1;
 
 	for (;;) {
 		pthread_mutex_lock(&srv.mtx);
+		/*
+		 * A worker stops counting as active in the same critical
+		 * section that makes it idle, so a reader that sees
+		 * ns_active == 0 knows the acceptor will find it free.
+		 */
+		if (c->c_fd >= 0)
+			atomic_fetch_sub(&net_ctr.active, 1);
+		c->c_fd = -1;
 		srv.idle++;
 		while (srv.qlen == 0 && !atomic_load(&srv.stop))
 			pthread_cond_wait(&srv.cv, &srv.mtx);
@@ -668,7 +677,6 @@ worker_main(void *arg)
 		c->c_rlen = c->c_roff = 0;
 		if (conn_tls_start(c) == 0)
 			conn_serve(c);
-		atomic_fetch_sub(&net_ctr.active, 1);
 	}
 	buf_free(&c->c_body);
 	free(c->c_arena);
