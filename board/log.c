@@ -1,6 +1,7 @@
 /*
  * log.c - one-line log records to the log file in the data directory and,
- * if asked, to stderr (see board.h).
+ * if asked, to stderr, and to one sink (net/'s syslog sender) if one is
+ * set (see board.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +21,19 @@ static enum log_level	 log_lvl = LOG_LVL_INFO;
 static int		 log_fd = -1;
 static bool		 log_to_stderr = true;
 static const char *const log_names[] = { "err", "warn", "info", "debug" };
+static pthread_rwlock_t	 log_sink_lock = PTHREAD_RWLOCK_INITIALIZER;
+static log_sink_fn	*log_sink;
+static void		*log_sink_arg;
+
+/* see board.h */
+void
+log_set_sink(log_sink_fn *fn, void *arg)
+{
+	pthread_rwlock_wrlock(&log_sink_lock);
+	log_sink = fn;
+	log_sink_arg = arg;
+	pthread_rwlock_unlock(&log_sink_lock);
+}
 
 /* see board_local.h */
 void
@@ -64,6 +78,11 @@ log_write(enum log_level lvl, const char *msg)
 		/* ignore */
 	}
 	pthread_mutex_unlock(&log_mtx);
+	pthread_rwlock_rdlock(&log_sink_lock);
+	if (log_sink != NULL)
+		log_sink(lvl, (int64_t)ts.tv_sec, ts.tv_nsec, msg,
+		    log_sink_arg);
+	pthread_rwlock_unlock(&log_sink_lock);
 }
 
 /* see board.h */

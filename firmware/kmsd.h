@@ -1,7 +1,12 @@
 /*
  * kmsd.h - the process context of kmsd, shared by the firmware modules
- * (like httpd's struct httpd).  Built by main.c at boot; read-only once
- * the server runs, so every worker thread may read it.
+ * (like httpd's struct httpd).  Built by main.c at boot; read-only while
+ * the appliance is operational, so every worker thread may read it.  Two
+ * writers run outside that state, while the state gate refuses requests:
+ * the console's `hsm login` (locked -> operational: the HSM handle, key
+ * ids, TLS context, set before the state changes) and zeroize (the key
+ * ids, after the state left operational; hsm_zeroize waits for
+ * derivations under way).
  */
 #ifndef KMSD_H
 #define KMSD_H

@@ -10,6 +10,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,6 +242,7 @@ hsm_open(const struct hsm_conf *conf, struct hsm **out)
 	pthread_mutex_init(&h->h_mtx, NULL);
 	pthread_cond_init(&h->h_cond, NULL);
 	pthread_mutex_init(&h->h_prov_mtx, NULL);
+	pthread_rwlock_init(&h->h_use_lock, NULL);
 	pthread_mutex_init(&h->h_engine_mtx, NULL);
 	pthread_rwlock_init(&h->h_keys_lock, NULL);
 	h->h_nkeys = 1;		/* [0] is HSM_KEY_NONE */
@@ -361,6 +363,7 @@ hsm_free(struct hsm *h)
 	pthread_rwlock_destroy(&h->h_keys_lock);
 	pthread_mutex_destroy(&h->h_engine_mtx);
 	pthread_mutex_destroy(&h->h_prov_mtx);
+	pthread_rwlock_destroy(&h->h_use_lock);
 	pthread_cond_destroy(&h->h_cond);
 	pthread_mutex_destroy(&h->h_mtx);
 	explicit_bzero(h, sizeof(*h));
@@ -373,6 +376,7 @@ hsm_close(struct hsm *h)
 {
 	if (h == NULL)
 		return;
+	hsm_cache_forget(h);	/* no cache state outlives the handle */
 	hsm_free(h);
 	pthread_mutex_lock(&hsm_open_mtx);
 	hsm_is_open = false;
@@ -402,12 +406,34 @@ hsm_session_get(struct hsm *h, struct hsm_session *s)
 	pthread_mutex_unlock(&h->h_mtx);
 }
 
+static _Atomic uint64_t	 hsm_ops_total, hsm_errors_total;
+
+/* see hsm_local.h */
+void
+hsm_stats_count(CK_RV rv)
+{
+	atomic_fetch_add_explicit(&hsm_ops_total, 1, memory_order_relaxed);
+	if (rv != CKR_OK)
+		atomic_fetch_add_explicit(&hsm_errors_total, 1,
+		    memory_order_relaxed);
+}
+
+/* see hsm.h */
+void
+hsm_stats(struct hsm_stats *out)
+{
+	out->hs_ops = atomic_load(&hsm_ops_total);
+	out->hs_errors = atomic_load(&hsm_errors_total);
+}
+
 /* see hsm_local.h */
 void
 hsm_session_put(struct hsm *h, struct hsm_session *s, CK_RV rv)
 {
 	CK_SESSION_HANDLE	 ns = s->hs_sess;
 	CK_RV			 orv;
+
+	hsm_stats_count(rv);
 
 	/*
 	 * A session that saw a failure may still hold an active operation

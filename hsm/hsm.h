@@ -61,8 +61,9 @@ typedef uint32_t hsm_key_id;
  *   TLS          ECDSA P-256 key pair of the HTTPS server: read the public
  *                key; signs only through the pkcs11 engine (TLS handshake),
  *                never through hsm_sign_digest
- *   BACKUP       AES-256 key for wrapping backups (reserved: no operation
- *                exists yet, so everything is refused)
+ *   BACKUP       AES-256 backup key: AES-GCM of the backup file's
+ *                sections (hsm_backup_create / hsm_backup_open); entered
+ *                by the key ceremony (hsm_backup_key_import)
  *   MIKEY_PSK    per-user MIKEY pre-shared key, the stand-in for the GBA
  *                Ks_NAF of TS 33.328 (AES-256 + HMAC twin): HMAC-SHA256
  *                (the MIKEY PRF runs on it in the token), one export to
@@ -92,6 +93,7 @@ enum hsm_key_class {
 #define HSM_LABEL_ECCSI		"kms.master.eccsi"
 #define HSM_LABEL_KMS_SIGN	"kms.sign"
 #define HSM_LABEL_TLS		"kms.tls"	/* reserved for the TLS key */
+#define HSM_LABEL_BACKUP	"kms.backup"	/* the backup key */
 
 /*
  * Per-user key names (the token label of a TrK or InK) are
@@ -244,8 +246,9 @@ enum hsm_status	 hsm_sign_digest(struct hsm *h, hsm_key_id id,
  *   the pkcs11 engine only (object label = the label given, CKA_ID shared
  *   by both halves), so hsm_sign_digest refuses it.
  * hsm_backup_key_create: AES-256 of class BACKUP, sensitive, never
- *   extractable, CKA_WRAP/CKA_UNWRAP only.  Reserved: no operation uses it
- *   yet.
+ *   extractable, CKA_WRAP/CKA_UNWRAP only.  Not used for backups: those
+ *   need a key that a second token can hold too, so the backup key comes
+ *   from the key ceremony (hsm_backup_key_import, below).
  */
 enum hsm_status	 hsm_tls_key_create(struct hsm *h, const char *label,
 		    hsm_key_id *out);
@@ -386,6 +389,35 @@ enum hsm_status	 hsm_gcm_seal(struct hsm *h, hsm_key_id trk,
 		    size_t *wcek_len);
 
 /*
+ * Sealed cache blobs (hsm_kcache.c), for derived secrets a module keeps
+ * in host memory (firmware/mcx/precompute.c: the next period's key
+ * sets).  The cache key is an AES-256 session object made in the token on
+ * first use: sensitive, never extractable, encrypt/decrypt only, outside
+ * the key table and its policy (it has no label and no other use); it is
+ * gone with its session (hsm_close, a replaced pool session, zeroize),
+ * after which every blob fails to open and the caller derives again.
+ *   hsm_cache_seal  AES-256-GCM of plain (1..HSM_CACHE_MAX bytes) with
+ *                   aad bound to it: out gets HSM_CACHE_BLOB_LEN(len)
+ *                   bytes (IV || ciphertext || tag)
+ *   hsm_cache_open  the reverse into plain (exactly len bytes);
+ *                   HSM_ERR_INTEGRITY when the blob, its AAD or the key
+ *                   does not match; plain is wiped on any failure
+ *   hsm_cache_forget destroys the cache key: every blob is unreadable;
+ *                   its user calls it before hsm_close
+ * The key lives on a PKCS#11 session of hsm_kcache.c's own (not the
+ * pool's), so a failure on a pooled session cannot take it away.
+ */
+#define HSM_CACHE_MAX		1024
+#define HSM_CACHE_BLOB_LEN(n)	HSM_GCM_LEN(n)
+enum hsm_status	 hsm_cache_seal(struct hsm *h, const void *aad,
+		    size_t aad_len, const void *plain, size_t len,
+		    uint8_t *out, size_t out_size);
+enum hsm_status	 hsm_cache_open(struct hsm *h, const void *aad,
+		    size_t aad_len, const uint8_t *blob, size_t blob_len,
+		    void *plain, size_t len);
+void		 hsm_cache_forget(struct hsm *h);
+
+/*
  * Derivations as whole operations (the master secret is unsealed into a
  * locked scope, used by firmware/crypto and wiped; see hsm_derive.c):
  *   hsm_derive_rsk      SAKKE RSK (RFC 6508 6.1.1) for identity id under
@@ -418,6 +450,117 @@ enum hsm_status	 hsm_health(struct hsm *h);
 enum hsm_status	 hsm_recover(struct hsm *h);
 
 /*
+ * Power-on known-answer tests of the token's mechanisms (firmware/post
+ * holds the published vectors and compares).  The key is a public test
+ * key: it is imported as a session object for the one operation, on one
+ * session, and destroyed before return; it never enters the key table
+ * and no key id is handed out, so no production key is ever used.
+ *   HSM_KAT_HMAC   HMAC-SHA256 (CKM_SHA256_HMAC, as hsm_hmac) of data
+ *                  under a generic secret key; out gets 32 bytes
+ *   HSM_KAT_KWP    RFC 5649 wrap of data under an AES key with the same
+ *                  code as hsm_wrap_material; out HSM_KWP_LEN(data_len)
+ *   HSM_KAT_GCM    AES-GCM encryption (CKM_AES_GCM, as hsm_gcm_seal) of
+ *                  data under key with iv (12 bytes) and aad; out gets
+ *                  ciphertext || 16-byte tag
+ *   HSM_KAT_ECDSA  ECDSA P-256 (CKM_ECDSA, as hsm_sign_digest) over the
+ *                  32-byte digest data with the private scalar key (32
+ *                  bytes); out gets r || s (64 bytes).  ECDSA is
+ *                  randomised: the caller verifies with the public key.
+ * Sizes: key 1..HSM_KAT_KEY_MAX, data 1..HSM_KAT_DATA_MAX bytes.
+ */
+enum hsm_kat {
+	HSM_KAT_HMAC = 1,
+	HSM_KAT_KWP,
+	HSM_KAT_GCM,
+	HSM_KAT_ECDSA,
+};
+#define HSM_KAT_KEY_MAX		256
+#define HSM_KAT_DATA_MAX	1024
+
+struct hsm_kat_in {
+	const uint8_t	*key;
+	size_t		 key_len;
+	const uint8_t	*iv;		/* GCM only */
+	size_t		 iv_len;
+	const uint8_t	*aad;		/* GCM only; may be NULL */
+	size_t		 aad_len;
+	const uint8_t	*data;
+	size_t		 data_len;
+};
+enum hsm_status	 hsm_kat(struct hsm *h, enum hsm_kat kat,
+		    const struct hsm_kat_in *in, uint8_t *out, size_t out_size,
+		    size_t *out_len);
+
+/*
+ * Zeroize (hsm_zeroize.c): destroy every object the appliance made in the
+ * token (hsm_destroy_all: the KEK, the sealed master secrets, the signing
+ * and TLS keys, TrK/InK, MIKEY PSKs, ticket and backup keys), check that
+ * no object with a fixed HSM_LABEL_* label is left, log out, wipe the PIN
+ * kept for re-login and the whole locked arena (hsm_secmem_*).  Afterwards
+ * nothing can be unsealed and hsm_recover cannot log in again; only
+ * hsm_close is useful.  Returns HSM_OK when every object was destroyed
+ * and the check passed; the other steps are done whatever happened.
+ */
+enum hsm_status	 hsm_zeroize(struct hsm *h);
+
+/*
+ * Backup and restore (hsm_backup.c; docs/operator-guide.md "Backup and
+ * restore").
+ *
+ * hsm_backup_key_import: the key ceremony's last step.  key is the
+ *   backup key the custodians' components combine to (the caller holds it
+ *   in locked memory and wipes it); it becomes a token object of class
+ *   BACKUP labelled label: AES-256, sensitive, never extractable,
+ *   encrypt/decrypt only.  Its CKA_ID carries the key check value (see
+ *   hsm_backup_kcv), so a backup names the key that sealed it.
+ *   HSM_ERR_EXISTS if the label is taken.
+ * hsm_backup_kcv: the key check value of a backup key: the first
+ *   HSM_BACKUP_KCV_LEN bytes of SHA-256("kms-backup-kcv/1" || key).  The
+ *   custodians compare it at every ceremony; it reveals nothing usable
+ *   about the key.
+ * hsm_backup_create: the backup file, into *out (malloc'd; the caller
+ *   frees): a header (version, time, the backup key's check value) and
+ *   two AES-256-GCM sections sealed in the token under backup key bk, both
+ *   with the header as AAD: the master secrets masters[0..n) (class,
+ *   label, value; unsealed into locked memory for the call) and the
+ *   store snapshot db (db_len bytes, at most HSM_BACKUP_DB_MAX).
+ * hsm_backup_open: check a backup file and decrypt it with backup key bk.
+ *   *db (malloc'd; the caller frees) gets the store snapshot.  With kek
+ *   not HSM_KEY_NONE, the master secrets are also sealed into this token
+ *   under kek with their labels (a restore: none of them may exist yet,
+ *   HSM_ERR_EXISTS).  info (may be NULL) describes the file.  Refusals:
+ *   HSM_ERR_ARGS not a backup file or malformed (info->hbi_why says
+ *   which), HSM_ERR_NOT_FOUND made under another backup key (compare the
+ *   check values), HSM_ERR_INTEGRITY the file was changed or damaged.
+ */
+#define HSM_BACKUP_KCV_LEN	8
+#define HSM_BACKUP_DB_MAX	(64 * 1024 * 1024)	/* store snapshot */
+#define HSM_BACKUP_MASTERS_MAX	8	/* master secrets in one backup */
+#define HSM_BACKUP_VERSION	1
+
+struct hsm_backup_info {
+	uint32_t	 hbi_version;
+	uint64_t	 hbi_created;	/* Unix seconds */
+	uint8_t		 hbi_file_kcv[HSM_BACKUP_KCV_LEN];
+	uint8_t		 hbi_token_kcv[HSM_BACKUP_KCV_LEN];
+	size_t		 hbi_masters;
+	size_t		 hbi_db_len;
+	const char	*hbi_why;	/* static text when refused, or "" */
+};
+
+enum hsm_status	 hsm_backup_key_import(struct hsm *h, const char *label,
+		    const uint8_t key[32], hsm_key_id *out);
+void		 hsm_backup_kcv(const uint8_t key[32],
+		    uint8_t out[HSM_BACKUP_KCV_LEN]);
+enum hsm_status	 hsm_backup_create(struct hsm *h, hsm_key_id bk,
+		    const hsm_key_id *masters, size_t n, const uint8_t *db,
+		    size_t db_len, uint64_t created, uint8_t **out,
+		    size_t *out_len);
+enum hsm_status	 hsm_backup_open(struct hsm *h, hsm_key_id bk,
+		    hsm_key_id kek, const uint8_t *file, size_t len,
+		    uint8_t **db, size_t *db_len, struct hsm_backup_info *info);
+
+/*
  * Locked memory for secrets held outside the token (mlock'd, excluded
  * from core dumps, wiped on free).  Returns NULL when the arena is full.
  */
@@ -426,5 +569,18 @@ void		 hsm_secmem_free(void *p, size_t len);
 
 /* Bytes of the locked arena in use now (for tests and status). */
 size_t		 hsm_secmem_used(void);
+
+/*
+ * Token operation counters since the process started (metrics): every
+ * token session borrowed and given back is one operation, and so is
+ * hsm_health's token check; one that saw a PKCS#11 error also counts as
+ * an error.  Process-wide, any thread, lock-free.
+ */
+struct hsm_stats {
+	uint64_t	 hs_ops;
+	uint64_t	 hs_errors;
+};
+
+void		 hsm_stats(struct hsm_stats *out);
 
 #endif /* HSM_H */

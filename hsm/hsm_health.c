@@ -48,7 +48,9 @@ hsm_health(struct hsm *h)
 
 	if (h == NULL)
 		return HSM_ERR_ARGS;
-	if ((rv = h->h_p11->C_GetTokenInfo(h->h_slot, &ti)) != CKR_OK)
+	rv = h->h_p11->C_GetTokenInfo(h->h_slot, &ti);
+	hsm_stats_count(rv);
+	if (rv != CKR_OK)
 		return HSM_ERR_DEVICE;
 	if ((rv = session_state(h, &st)) != CKR_OK)
 		return HSM_ERR_DEVICE;

@@ -23,7 +23,7 @@ static CK_BBOOL	 ck_false = CK_FALSE;
 /* The fixed labels: objects bearing them are the appliance's. */
 static const char *const fixed_labels[] = {
 	HSM_LABEL_KEK, HSM_LABEL_SAKKE, HSM_LABEL_ECCSI, HSM_LABEL_KMS_SIGN,
-	HSM_LABEL_TLS,
+	HSM_LABEL_TLS, HSM_LABEL_BACKUP,
 };
 
 static enum hsm_status	 list_objects(struct hsm *h, CK_SESSION_HANDLE s,

@@ -75,8 +75,8 @@ enum hsm_op {
 	HSM_OP_WRAP_NEW_INK,	/* hsm_user_key_wrap_new, new InK */
 	HSM_OP_EXPORT_ONCE,	/* hsm_trk_bootstrap_export */
 	HSM_OP_TLS_SIGN,	/* the pkcs11 engine (TLS handshake) */
-	HSM_OP_BACKUP_WRAP,	/* reserved */
-	HSM_OP_BACKUP_UNWRAP,	/* reserved */
+	HSM_OP_BACKUP_WRAP,	/* hsm_backup_create (AES-GCM seal) */
+	HSM_OP_BACKUP_UNWRAP,	/* hsm_backup_open */
 };
 #define HSM_OP_FIRST	HSM_OP_SEAL
 #define HSM_OP_LAST	HSM_OP_BACKUP_UNWRAP
@@ -141,6 +141,7 @@ struct hsm {
 
 	/* Serialises provisioning (check for label, create, add). */
 	pthread_mutex_t		 h_prov_mtx;
+	pthread_rwlock_t	 h_use_lock;	/* master use (rd) vs zeroize (wr) */
 	uint64_t		 h_rescan_ms;	/* hsm_scan_label's window */
 	unsigned		 h_rescans;	/* ... and its count */
 };
@@ -158,6 +159,8 @@ struct hsm_session {
 
 /* hsm.c */
 enum hsm_status	 hsm_ckr(CK_RV rv, bool authenticating);
+/* Count one token operation and whether it failed (hsm_stats). */
+void		 hsm_stats_count(CK_RV rv);
 
 /* hsm_pkey.c: release the engine (before C_Finalize). */
 void		 hsm_engine_free(struct hsm *h);
@@ -194,6 +197,17 @@ enum hsm_status	 hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s,
 enum hsm_status	 hsm_label_is_free(struct hsm *h, const char *label);
 void		 hsm_destroy_obj(struct hsm *h, CK_OBJECT_HANDLE obj);
 
+/* hsm_seal.c */
+/*
+ * Seal secret (len bytes, class kc, a master class) under the KEK kk (id
+ * kek) and store the blob as a token object labelled label; add it to the
+ * key table.  The caller holds h_prov_mtx, has checked that the label is
+ * free, and wipes secret.
+ */
+enum hsm_status	 hsm_seal_store(struct hsm *h, const struct hsm_key *kk,
+		    hsm_key_id kek, enum hsm_key_class kc, const char *label,
+		    const uint8_t *secret, size_t len, hsm_key_id *out);
+
 /* hsm_sym.c */
 /*
  * Generate an AES session key of len bytes on sess: private, sensitive,
@@ -204,6 +218,15 @@ void		 hsm_destroy_obj(struct hsm *h, CK_OBJECT_HANDLE obj);
  */
 CK_RV		 hsm_session_aes_key(struct hsm *h, CK_SESSION_HANDLE sess,
 		    CK_ULONG len, bool wrapping, CK_OBJECT_HANDLE *obj);
+/*
+ * RFC 5649 wrap of p (len bytes, 1..HSM_WRAP_MATERIAL_MAX) under the AES
+ * key kek on session s, the AES block function in the token; out gets
+ * HSM_KWP_LEN(len) bytes.  *rvp is the last CK_RV (for hsm_session_put).
+ * Used by hsm_wrap_material and the self-test (hsm_kat.c).
+ */
+enum hsm_status	 hsm_kwp_wrap(struct hsm *h, CK_SESSION_HANDLE s,
+		    CK_OBJECT_HANDLE kek, const uint8_t *p, size_t len,
+		    uint8_t *out, CK_RV *rvp);
 
 /* hsm_user.c */
 bool		 hsm_is_user_class(enum hsm_key_class kc);
@@ -217,5 +240,10 @@ bool		 hsm_class_is_master(enum hsm_key_class kc);
 
 /* hsm_secmem.c */
 enum hsm_status	 hsm_secmem_init(void);
+/*
+ * Zeroize: wipe the whole arena, allocated or not (hsm_zeroize; callers
+ * still holding an allocation find zeros in it).
+ */
+void		 hsm_secmem_wipe_all(void);
 
 #endif /* HSM_LOCAL_H */

@@ -87,18 +87,18 @@ make_aad(uint8_t *aad, const uint8_t *hdr, const char *label)
 	return HSM_SEAL_HDR_LEN + len;
 }
 
-/* see hsm.h */
+/* see hsm_local.h */
 enum hsm_status
-hsm_master_create(struct hsm *h, enum hsm_key_class kc, const char *label,
-    hsm_key_id kek, const uint8_t *modulus, size_t modulus_len,
-    hsm_key_id *out)
+hsm_seal_store(struct hsm *h, const struct hsm_key *kk, hsm_key_id kek,
+    enum hsm_key_class kc, const char *label, const uint8_t *secret,
+    size_t len, hsm_key_id *out)
 {
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	struct hsm_session	 s = { CK_INVALID_HANDLE, 0 };
-	struct hsm_key		 kk, k;
+	struct hsm_key		 k;
 	uint8_t			 blob[HSM_SEAL_BLOB_MAX];
 	uint8_t			 aad[HSM_SEAL_HDR_LEN + HSM_LABEL_MAX];
-	uint8_t			*secret = NULL, *iv;
+	uint8_t			*iv;
 	CK_GCM_PARAMS		 gcm;
 	CK_MECHANISM		 mech;
 	CK_OBJECT_CLASS		 cls = CKO_DATA;
@@ -106,52 +106,19 @@ hsm_master_create(struct hsm *h, enum hsm_key_class kc, const char *label,
 	CK_ULONG		 ctlen;
 	size_t			 aadlen, bloblen;
 	CK_RV			 rv;
-	bool			 locked = false;
 
-	if (out != NULL)
-		*out = HSM_KEY_NONE;
-	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK ||
-	    modulus == NULL)
+	if (len == 0 || len > HSM_MASTER_MAX_LEN)
 		return HSM_ERR_ARGS;
-	if (!hsm_class_is_master(kc))
-		return HSM_ERR_ARGS;
-	if ((kc == HSM_KC_MASTER_SAKKE &&
-	    modulus_len != HSM_MASTER_SAKKE_LEN) ||
-	    (kc == HSM_KC_MASTER_ECCSI &&
-	    modulus_len != HSM_MASTER_ECCSI_LEN) ||
-	    modulus_len == 0 || modulus_len > HSM_MASTER_MAX_LEN ||
-	    modulus[0] == 0 || (modulus_len == 1 && modulus[0] < 3))
-		return HSM_ERR_ARGS;
-	if ((status = hsm_key_get(h, kek, HSM_OP_SEAL, &kk)) != HSM_OK)
-		return status;
-
 	memset(&k, 0, sizeof(k));
 	k.hk_class = kc;
 	memcpy(k.hk_label, label, strlen(label) + 1);
-	memcpy(k.hk_ckid, kk.hk_ckid, HSM_CKID_LEN);
+	memcpy(k.hk_ckid, kk->hk_ckid, HSM_CKID_LEN);
 	k.hk_kek = kek;
-	k.hk_len = modulus_len;
-
-	pthread_mutex_lock(&h->h_prov_mtx);
-	locked = true;
-	if (hsm_key_label_cached(h, label)) {
-		status = HSM_ERR_EXISTS;
-		goto fail;
-	}
-	status = hsm_label_in_token(h, label);
-	if (status != HSM_ERR_NOT_FOUND)
-		goto fail;
-
-	if ((secret = hsm_secmem_alloc(modulus_len)) == NULL) {
-		status = HSM_ERR_MEMORY;
-		goto fail;
-	}
-	if ((status = draw(h, secret, modulus, modulus_len)) != HSM_OK)
-		goto fail;
+	k.hk_len = len;
 
 	blob[0] = HSM_SEAL_VERSION;
 	blob[1] = (uint8_t)kc;
-	memcpy(blob + 2, kk.hk_ckid, HSM_CKID_LEN);
+	memcpy(blob + 2, kk->hk_ckid, HSM_CKID_LEN);
 	iv = blob + HSM_SEAL_HDR_LEN;
 	if ((status = hsm_random(h, iv, HSM_SEAL_IV_LEN)) != HSM_OK)
 		goto fail;
@@ -167,28 +134,25 @@ hsm_master_create(struct hsm *h, enum hsm_key_class kc, const char *label,
 	mech.mechanism = CKM_AES_GCM;
 	mech.pParameter = &gcm;
 	mech.ulParameterLen = sizeof(gcm);
-	ctlen = modulus_len + HSM_SEAL_TAG_LEN;
+	ctlen = len + HSM_SEAL_TAG_LEN;
 
 	hsm_session_get(h, &s);
-	rv = h->h_p11->C_EncryptInit(s.hs_sess, &mech, kk.hk_obj);
+	rv = h->h_p11->C_EncryptInit(s.hs_sess, &mech, kk->hk_obj);
 	if (rv == CKR_OK)
-		rv = h->h_p11->C_Encrypt(s.hs_sess, secret, modulus_len,
+		rv = h->h_p11->C_Encrypt(s.hs_sess, (CK_BYTE_PTR)secret, len,
 		    iv + HSM_SEAL_IV_LEN, &ctlen);
-	/* wipe: the plain secret is no longer needed */
-	hsm_secmem_free(secret, modulus_len);
-	secret = NULL;
 	if (rv != CKR_OK) {
 		hsm_session_put(h, &s, rv);
 		log_warnx("%s: seal: 0x%lx", __func__, rv);
 		status = hsm_ckr(rv, false);
 		goto fail;
 	}
-	if (ctlen != modulus_len + HSM_SEAL_TAG_LEN) {
+	if (ctlen != len + HSM_SEAL_TAG_LEN) {
 		hsm_session_put(h, &s, CKR_OK);
 		status = HSM_ERR_GENERAL;
 		goto fail;
 	}
-	bloblen = HSM_SEAL_OVERHEAD + modulus_len;
+	bloblen = HSM_SEAL_OVERHEAD + len;
 	{
 		CK_ATTRIBUTE t[] = {
 			{ CKA_CLASS, &cls, sizeof(cls) },
@@ -213,25 +177,80 @@ hsm_master_create(struct hsm *h, enum hsm_key_class kc, const char *label,
 	k.hk_obj = obj;
 	if ((status = hsm_key_add(h, &k, out)) != HSM_OK)
 		goto fail;
+	return HSM_OK;
+ fail:
+	if (obj != CK_INVALID_HANDLE) {
+		hsm_session_get(h, &s);
+		(void)h->h_p11->C_DestroyObject(s.hs_sess, obj);
+		hsm_session_put(h, &s, CKR_OK);
+	}
+	return status;
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_master_create(struct hsm *h, enum hsm_key_class kc, const char *label,
+    hsm_key_id kek, const uint8_t *modulus, size_t modulus_len,
+    hsm_key_id *out)
+{
+	enum hsm_status		 status = HSM_ERR_GENERAL;
+	struct hsm_key		 kk;
+	uint8_t			*secret = NULL;
+	bool			 locked = false;
+
+	if (out != NULL)
+		*out = HSM_KEY_NONE;
+	if (h == NULL || out == NULL || hsm_label_check(label) != HSM_OK ||
+	    modulus == NULL)
+		return HSM_ERR_ARGS;
+	if (!hsm_class_is_master(kc))
+		return HSM_ERR_ARGS;
+	if ((kc == HSM_KC_MASTER_SAKKE &&
+	    modulus_len != HSM_MASTER_SAKKE_LEN) ||
+	    (kc == HSM_KC_MASTER_ECCSI &&
+	    modulus_len != HSM_MASTER_ECCSI_LEN) ||
+	    modulus_len == 0 || modulus_len > HSM_MASTER_MAX_LEN ||
+	    modulus[0] == 0 || (modulus_len == 1 && modulus[0] < 3))
+		return HSM_ERR_ARGS;
+	if ((status = hsm_key_get(h, kek, HSM_OP_SEAL, &kk)) != HSM_OK)
+		return status;
+
+	pthread_mutex_lock(&h->h_prov_mtx);
+	locked = true;
+	if (hsm_key_label_cached(h, label)) {
+		status = HSM_ERR_EXISTS;
+		goto fail;
+	}
+	status = hsm_label_in_token(h, label);
+	if (status != HSM_ERR_NOT_FOUND)
+		goto fail;
+
+	if ((secret = hsm_secmem_alloc(modulus_len)) == NULL) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	if ((status = draw(h, secret, modulus, modulus_len)) != HSM_OK)
+		goto fail;
+	status = hsm_seal_store(h, &kk, kek, kc, label, secret, modulus_len,
+	    out);
+	if (status != HSM_OK)
+		goto fail;
+	/* wipe: the plain secret is no longer needed */
+	hsm_secmem_free(secret, modulus_len);
 	pthread_mutex_unlock(&h->h_prov_mtx);
 	log_info("hsm: created key '%s' (%s)", label, hsm_class_name(kc));
 	return HSM_OK;
  fail:
 	if (secret != NULL)
 		hsm_secmem_free(secret, modulus_len);
-	if (obj != CK_INVALID_HANDLE) {
-		hsm_session_get(h, &s);
-		(void)h->h_p11->C_DestroyObject(s.hs_sess, obj);
-		hsm_session_put(h, &s, CKR_OK);
-	}
 	if (locked)
 		pthread_mutex_unlock(&h->h_prov_mtx);
 	return status;
 }
 
-/* see hsm.h */
-enum hsm_status
-hsm_master_use(struct hsm *h, hsm_key_id id, hsm_secret_fn *fn, void *arg)
+/* hsm_master_use with h_use_lock held for reading. */
+static enum hsm_status
+master_use(struct hsm *h, hsm_key_id id, hsm_secret_fn *fn, void *arg)
 {
 	enum hsm_status		 status = HSM_ERR_GENERAL;
 	struct hsm_session	 s;
@@ -318,5 +337,24 @@ hsm_master_use(struct hsm *h, hsm_key_id id, hsm_secret_fn *fn, void *arg)
 	/* wipe: the unsealed secret, on every path */
 	if (plain != NULL)
 		hsm_secmem_free(plain, plainsz);
+	return status;
+}
+
+/*
+ * see hsm.h.  Zeroize takes h_use_lock for writing: it waits for a
+ * derivation under way to finish (and wipe) before it destroys the
+ * objects and wipes the arena, so no derivation runs on a half-wiped
+ * secret.
+ */
+enum hsm_status
+hsm_master_use(struct hsm *h, hsm_key_id id, hsm_secret_fn *fn, void *arg)
+{
+	enum hsm_status	 status;
+
+	if (h == NULL || fn == NULL)
+		return HSM_ERR_ARGS;
+	pthread_rwlock_rdlock(&h->h_use_lock);
+	status = master_use(h, id, fn, arg);
+	pthread_rwlock_unlock(&h->h_use_lock);
 	return status;
 }

@@ -147,3 +147,13 @@ hsm_secmem_used(void)
 	pthread_mutex_unlock(&sm_mtx);
 	return n;
 }
+
+/* see hsm_local.h */
+void
+hsm_secmem_wipe_all(void)
+{
+	pthread_mutex_lock(&sm_mtx);
+	if (sm_base != NULL)
+		OPENSSL_cleanse(sm_base, HSM_SECMEM_SIZE);
+	pthread_mutex_unlock(&sm_mtx);
+}

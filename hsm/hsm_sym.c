@@ -28,10 +28,6 @@
 static CK_BBOOL	 ck_true = CK_TRUE;
 static CK_BBOOL	 ck_false = CK_FALSE;
 
-static enum hsm_status	 kwp_wrap(struct hsm *h, CK_SESSION_HANDLE s,
-			    CK_OBJECT_HANDLE kek, const uint8_t *p,
-			    size_t len, uint8_t *out, CK_RV *rvp);
-
 /* see hsm.h */
 enum hsm_status
 hsm_hmac(struct hsm *h, hsm_key_id id, const void *data, size_t len,
@@ -119,9 +115,10 @@ hsm_hmac_verify(struct hsm *h, hsm_key_id id, const void *data, size_t len,
  * out (8 * (r + 1) bytes) holds A and R[] while W runs.  Every AES block
  * is one C_EncryptUpdate of a single CKM_AES_ECB operation.  On failure
  * *rvp is the failing CK_RV and out holds garbage the caller wipes.
+ * (see hsm_local.h: the power-on self-test runs it too, hsm_kat.c)
  */
-static enum hsm_status
-kwp_wrap(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE kek,
+enum hsm_status
+hsm_kwp_wrap(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE kek,
     const uint8_t *p, size_t len, uint8_t *out, CK_RV *rvp)
 {
 	CK_MECHANISM	 ecb = { CKM_AES_ECB, NULL, 0 };
@@ -212,7 +209,7 @@ hsm_wrap_material(struct hsm *h, hsm_key_id trk, const uint8_t *material,
 		goto fail;
 	}
 	hsm_session_get(h, &s);
-	status = kwp_wrap(h, s.hs_sess, k.hk_obj, material, len, out, &rv);
+	status = hsm_kwp_wrap(h, s.hs_sess, k.hk_obj, material, len, out, &rv);
 	hsm_session_put(h, &s, rv);
 	if (status != HSM_OK)
 		goto fail;

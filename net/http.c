@@ -1,7 +1,8 @@
 /*
  * http.c - the HTTP/1.1 server on lwIP sockets (see net.h).
  *
- * One acceptor thread and a fixed pool of worker threads.  The acceptor
+ * Each listener (struct http_server: the KMS port, the admin port) has
+ * one acceptor thread and a fixed pool of worker threads.  The acceptor
  * hands each new connection to an idle worker; when none is idle it
  * answers 503 itself and keeps the socket in its linger set until the
  * peer closes.  A worker reads with lwip_poll deadlines, feeds
@@ -36,6 +37,7 @@
 
 /* One client connection, owned by one worker. */
 struct conn {
+	struct http_server	*c_srv;		/* the listener it came from */
 	int			 c_fd;
 	SSL			*c_ssl;		/* TLS, or NULL */
 	char			 c_peer[48];
@@ -56,25 +58,10 @@ struct conn {
 	struct buf		 c_body;
 	char			 c_allow[HTTP_ALLOW_MAX];
 	uint64_t		 c_deadline;	/* monotonic ms */
+	uint64_t		 c_begin_us;	/* first byte of the request */
+	int			 c_route;	/* matched route, or -1 */
 };
 
-static struct {
-	struct net_conf		 conf;
-	int			 lfd;
-	pthread_t		 acceptor;
-	pthread_t		*workers;
-	unsigned		 nworkers;
-	_Atomic bool		 stop;
-
-	pthread_mutex_t		 mtx;
-	pthread_cond_t		 cv;
-	int			*queue;		/* accepted fds for workers */
-	unsigned		 qhead, qlen;
-	unsigned		 idle;		/* workers waiting */
-} srv = { .lfd = -1, .mtx = PTHREAD_MUTEX_INITIALIZER,
-    .cv = PTHREAD_COND_INITIALIZER };
-
-static http_parser_settings	 parser_settings;
 
 static uint64_t
 now_ms(void)
@@ -141,7 +128,7 @@ arena_add(struct conn *c, const char *at, size_t len, bool terminate)
 {
 	size_t	 need = len + (terminate ? 1 : 0);
 
-	if (need > srv.conf.header_bytes_max - c->c_arena_used) {
+	if (need > c->c_srv->conf.header_bytes_max - c->c_arena_used) {
 		c->c_error = 431;
 		return -1;
 	}
@@ -158,8 +145,9 @@ on_message_begin(http_parser *p)
 	struct conn	*c = p->data;
 
 	c->c_started = true;
+	c->c_begin_us = http_now_us();
 	/* The whole request must arrive within the read timeout. */
-	c->c_deadline = now_ms() + srv.conf.read_timeout_ms;
+	c->c_deadline = now_ms() + c->c_srv->conf.read_timeout_ms;
 	return 0;
 }
 
@@ -185,7 +173,7 @@ on_header_field(http_parser *p, const char *at, size_t len)
 
 	if (c->c_nhdr == 0 || c->c_in_value) {
 		/* A new field: end the previous string (URL or value). */
-		if (c->c_nhdr >= srv.conf.header_count_max) {
+		if (c->c_nhdr >= c->c_srv->conf.header_count_max) {
 			c->c_error = 431;
 			return -1;
 		}
@@ -231,7 +219,7 @@ on_headers_complete(http_parser *p)
 		return -1;
 	}
 	if ((p->flags & F_CONTENTLENGTH) &&
-	    p->content_length > srv.conf.body_bytes_max) {
+	    p->content_length > c->c_srv->conf.body_bytes_max) {
 		c->c_error = 413;
 		return -1;
 	}
@@ -260,6 +248,16 @@ on_message_complete(http_parser *p)
 	return 0;
 }
 
+static const http_parser_settings parser_settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
 static void
 request_reset(struct conn *c)
 {
@@ -272,6 +270,8 @@ request_reset(struct conn *c)
 	c->c_started = false;
 	c->c_complete = false;
 	c->c_error = 0;
+	c->c_route = -1;
+	c->c_begin_us = http_now_us();
 	buf_reset(&c->c_body);
 }
 
@@ -332,14 +332,15 @@ response_write(int fd, SSL *ssl, const struct http_response *res,
 
 /* An error answer from net/ itself: status, body by the application. */
 static void
-error_response(struct http_response *res, int status)
+error_response(const struct http_server *s, struct http_response *res,
+    int status)
 {
 	res->status = status;
 	res->content_type = NULL;
 	buf_reset(&res->body);
 	res->extra_count = 0;
-	if (srv.conf.error_body != NULL)
-		srv.conf.error_body(status, res, srv.conf.arg);
+	if (s->conf.error_body != NULL)
+		s->conf.error_body(status, res, s->conf.arg);
 	res->status = status;
 	if (status == 503)
 		http_response_header(res, "Retry-After", HTTP_RETRY_AFTER);
@@ -404,23 +405,26 @@ dispatch(struct conn *c, struct http_response *res)
 	req.body = (const uint8_t *)c->c_body.b_data;
 	req.body_len = c->c_body.b_len;
 	memcpy(req.peer, c->c_peer, sizeof(req.peer));
+	req.tls = c->c_ssl;
 
-	if (srv.conf.ready != NULL && !srv.conf.ready(srv.conf.arg)) {
-		error_response(res, 503);
+	if (c->c_srv->conf.ready != NULL &&
+	    !c->c_srv->conf.ready(c->c_srv->conf.arg)) {
+		error_response(c->c_srv, res, 503);
 		return;
 	}
 	c->c_allow[0] = '\0';
-	for (i = 0; i < srv.conf.route_count; i++) {
-		r = &srv.conf.routes[i];
+	for (i = 0; i < c->c_srv->conf.route_count; i++) {
+		r = &c->c_srv->conf.routes[i];
 		if (!path_matches(r, req.path))
 			continue;
 		path_seen = true;
 		if (r->method == req.method) {
+			c->c_route = (int)i;
 			res->status = 200;
-			if (r->handler(&req, res, srv.conf.arg) != 0) {
+			if (r->handler(&req, res, c->c_srv->conf.arg) != 0) {
 				log_warnx("http: %s %s %s: handler failed",
 				    c->c_peer, req.method_name, req.path);
-				error_response(res, 500);
+				error_response(c->c_srv, res, 500);
 			}
 			return;
 		}
@@ -431,7 +435,7 @@ dispatch(struct conn *c, struct http_response *res)
 			    "%s%s", len ? ", " : "", method_name(r->method));
 		}
 	}
-	error_response(res, path_seen ? 405 : 404);
+	error_response(c->c_srv, res, path_seen ? 405 : 404);
 	if (path_seen)
 		http_response_header(res, "Allow", c->c_allow);
 }
@@ -480,7 +484,7 @@ conn_read(struct conn *c)
 		c->c_roff = 0;
 	}
 	for (;;) {
-		if (atomic_load(&srv.stop))
+		if (atomic_load(&c->c_srv->stop))
 			return -ECANCELED;
 		if ((t = now_ms()) >= c->c_deadline)
 			return -ETIMEDOUT;
@@ -540,7 +544,7 @@ conn_serve(struct conn *c)
 	memset(&res, 0, sizeof(res));
 	buf_init(&res.body, NET_RESPONSE_BYTES_MAX);
 	request_reset(c);
-	c->c_deadline = now_ms() + srv.conf.idle_timeout_ms;
+	c->c_deadline = now_ms() + c->c_srv->conf.idle_timeout_ms;
 
 	for (;;) {
 		if (c->c_roff == c->c_rlen) {
@@ -548,13 +552,13 @@ conn_serve(struct conn *c)
 			if (rc == 0 || rc == -ECONNRESET || rc == -ECANCELED)
 				goto done;	/* the peer closed: passive */
 			if (rc == -ETIMEDOUT) {
-				atomic_fetch_add(&net_ctr.timeouts, 1);
+				atomic_fetch_add(&c->c_srv->ctr.timeouts, 1);
 				if (!c->c_started)
 					goto done;	/* idle keep-alive */
 				log_info("http: %s: request not complete in "
 				    "%u ms", c->c_peer,
-				    srv.conf.read_timeout_ms);
-				error_response(&res, 408);
+				    c->c_srv->conf.read_timeout_ms);
+				error_response(c->c_srv, &res, 408);
 				goto answer_close;
 			}
 			if (rc < 0)
@@ -566,36 +570,43 @@ conn_serve(struct conn *c)
 		c->c_roff += n;
 		perr = HTTP_PARSER_ERRNO(&c->c_parser);
 		if (c->c_complete) {
-			atomic_fetch_add(&net_ctr.requests, 1);
+			atomic_fetch_add(&c->c_srv->ctr.requests, 1);
 			served++;
 			keep = http_should_keep_alive(&c->c_parser) &&
 			    served < NET_REQUESTS_PER_CONN &&
-			    !atomic_load(&srv.stop);
+			    !atomic_load(&c->c_srv->stop);
 			res.extra_count = 0;
 			res.content_type = NULL;
 			buf_reset(&res.body);
 			dispatch(c, &res);
-			if (response_write(c->c_fd, c->c_ssl, &res, !keep) != 0)
+			rc = response_write(c->c_fd, c->c_ssl, &res, !keep);
+			http_metrics_record(c->c_srv, c->c_route, res.status,
+			    http_now_us() - c->c_begin_us);
+			if (rc != 0)
 				goto done;
 			if (!keep)
 				goto linger;
 			request_reset(c);
-			c->c_deadline = now_ms() + srv.conf.idle_timeout_ms;
+			c->c_deadline = now_ms() +
+			    c->c_srv->conf.idle_timeout_ms;
 			continue;
 		}
 		if (perr != HPE_OK) {
 			if (c->c_error == 0)
 				c->c_error = perr == HPE_INVALID_VERSION ?
 				    505 : 400;
-			atomic_fetch_add(&net_ctr.bad_requests, 1);
+			atomic_fetch_add(&c->c_srv->ctr.bad_requests, 1);
 			log_info("http: %s: bad request (%d, %s)", c->c_peer,
 			    c->c_error, http_errno_name(perr));
-			error_response(&res, c->c_error);
+			error_response(c->c_srv, &res, c->c_error);
 			goto answer_close;
 		}
 	}
  answer_close:
-	if (response_write(c->c_fd, c->c_ssl, &res, true) != 0)
+	rc = response_write(c->c_fd, c->c_ssl, &res, true);
+	http_metrics_record(c->c_srv, -1, res.status,
+	    http_now_us() - c->c_begin_us);
+	if (rc != 0)
 		goto done;
  linger:
 	buf_free(&res.body);
@@ -617,16 +628,16 @@ conn_tls_start(struct conn *c)
 	int	 rc;
 
 	c->c_ssl = NULL;
-	if (srv.conf.tls == NULL)
+	if (c->c_srv->conf.tls == NULL)
 		return 0;
-	if ((c->c_ssl = tls_conn_new(srv.conf.tls, c->c_fd)) == NULL) {
+	if ((c->c_ssl = tls_conn_new(c->c_srv->conf.tls, c->c_fd)) == NULL) {
 		log_warnx("http: %s: cannot make a TLS session", c->c_peer);
 		goto fail;
 	}
-	rc = tls_handshake(c->c_ssl, now_ms() + srv.conf.read_timeout_ms);
+	rc = tls_handshake(c->c_ssl, now_ms() + c->c_srv->conf.read_timeout_ms);
 	if (rc == 0)
 		return 0;
-	atomic_fetch_add(&net_ctr.bad_requests, 1);
+	atomic_fetch_add(&c->c_srv->ctr.bad_requests, 1);
 	log_info("http: %s: TLS handshake %s", c->c_peer,
 	    rc == -ETIMEDOUT ? "timed out" : "failed");
  fail:
@@ -639,39 +650,41 @@ conn_tls_start(struct conn *c)
 static void *
 worker_main(void *arg)
 {
-	struct conn	*c;
-	int		 fd;
+	struct http_server	*s = arg;
+	struct conn		*c;
+	int			 fd;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->c_arena = malloc(srv.conf.header_bytes_max)) == NULL)
+	    (c->c_arena = malloc(s->conf.header_bytes_max)) == NULL)
 		fatalx("http: out of memory for a worker");
-	buf_init(&c->c_body, srv.conf.body_bytes_max);
+	buf_init(&c->c_body, s->conf.body_bytes_max);
+	c->c_srv = s;
 	c->c_fd = -1;
 
 	for (;;) {
-		pthread_mutex_lock(&srv.mtx);
+		pthread_mutex_lock(&s->mtx);
 		/*
 		 * A worker stops counting as active in the same critical
 		 * section that makes it idle, so a reader that sees
 		 * ns_active == 0 knows the acceptor will find it free.
 		 */
 		if (c->c_fd >= 0)
-			atomic_fetch_sub(&net_ctr.active, 1);
+			atomic_fetch_sub(&s->ctr.active, 1);
 		c->c_fd = -1;
-		srv.idle++;
-		while (srv.qlen == 0 && !atomic_load(&srv.stop))
-			pthread_cond_wait(&srv.cv, &srv.mtx);
-		srv.idle--;
-		if (srv.qlen == 0) {
-			pthread_mutex_unlock(&srv.mtx);
+		s->idle++;
+		while (s->qlen == 0 && !atomic_load(&s->stop))
+			pthread_cond_wait(&s->cv, &s->mtx);
+		s->idle--;
+		if (s->qlen == 0) {
+			pthread_mutex_unlock(&s->mtx);
 			break;
 		}
-		fd = srv.queue[srv.qhead];
-		srv.qhead = (srv.qhead + 1) % srv.nworkers;
-		srv.qlen--;
-		pthread_mutex_unlock(&srv.mtx);
+		fd = s->queue[s->qhead];
+		s->qhead = (s->qhead + 1) % s->nworkers;
+		s->qlen--;
+		pthread_mutex_unlock(&s->mtx);
 
-		atomic_fetch_add(&net_ctr.active, 1);
+		atomic_fetch_add(&s->ctr.active, 1);
 		c->c_fd = fd;
 		conn_peer(c);
 		c->c_rlen = c->c_roff = 0;
@@ -686,18 +699,19 @@ worker_main(void *arg)
 
 /* Busy: answer 503 from the acceptor and linger in its poll set. */
 static int
-reject_busy(int fd, const char *peer)
+reject_busy(struct http_server *s, int fd, const char *peer)
 {
 	struct http_response	 res;
 	int			 rc;
 
-	atomic_fetch_add(&net_ctr.rejected_busy, 1);
+	atomic_fetch_add(&s->ctr.rejected_busy, 1);
 	log_info("http: %s: all %u connections busy, 503", peer,
-	    srv.nworkers);
+	    s->nworkers);
 	memset(&res, 0, sizeof(res));
 	buf_init(&res.body, NET_RESPONSE_BYTES_MAX);
-	error_response(&res, 503);
+	error_response(s, &res, 503);
 	rc = response_write(fd, NULL, &res, true);
+	http_metrics_record(s, -1, 503, 0);
 	buf_free(&res.body);
 	return rc;
 }
@@ -710,6 +724,7 @@ struct linger_slot {
 static void *
 acceptor_main(void *arg)
 {
+	struct http_server	*s = arg;
 	struct linger_slot	 lg[NET_CONNS_MAX];
 	struct pollfd		 pfd[1 + NET_CONNS_MAX];
 	struct sockaddr_in	 sin;
@@ -720,8 +735,8 @@ acceptor_main(void *arg)
 	int			 fd, one = 1, rc;
 	struct timeval		 tv = { .tv_sec = HTTP_SEND_TIMEOUT_MS / 1000 };
 
-	while (!atomic_load(&srv.stop)) {
-		pfd[0] = (struct pollfd){ .fd = srv.lfd, .events = POLLIN };
+	while (!atomic_load(&s->stop)) {
+		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		for (i = 0; i < nlg; i++)
 			pfd[1 + i] = (struct pollfd){ .fd = lg[i].fd,
 			    .events = POLLIN };
@@ -746,13 +761,13 @@ acceptor_main(void *arg)
 			continue;
 
 		slen = sizeof(sin);
-		if ((fd = lwip_accept(srv.lfd, (struct sockaddr *)&sin,
+		if ((fd = lwip_accept(s->lfd, (struct sockaddr *)&sin,
 		    &slen)) < 0) {
 			if (errno != EWOULDBLOCK && errno != EAGAIN)
 				log_warn("http: accept");
 			continue;
 		}
-		atomic_fetch_add(&net_ctr.accepted, 1);
+		atomic_fetch_add(&s->ctr.accepted, 1);
 		inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
 		snprintf(peer, sizeof(peer), "%s:%u", ip,
 		    (unsigned)ntohs(sin.sin_port));
@@ -760,28 +775,28 @@ acceptor_main(void *arg)
 		    sizeof(one));
 		lwip_setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 
-		pthread_mutex_lock(&srv.mtx);
-		if (srv.idle > srv.qlen) {
-			srv.queue[(srv.qhead + srv.qlen) % srv.nworkers] = fd;
-			srv.qlen++;
-			pthread_cond_signal(&srv.cv);
+		pthread_mutex_lock(&s->mtx);
+		if (s->idle > s->qlen) {
+			s->queue[(s->qhead + s->qlen) % s->nworkers] = fd;
+			s->qlen++;
+			pthread_cond_signal(&s->cv);
 			fd = -1;
 		}
-		pthread_mutex_unlock(&srv.mtx);
+		pthread_mutex_unlock(&s->mtx);
 		if (fd < 0)
 			continue;
 		/*
 		 * Busy.  Over TLS a 503 would need a handshake here, which
 		 * would stall the acceptor: close instead (documented).
 		 */
-		if (srv.conf.tls != NULL) {
-			atomic_fetch_add(&net_ctr.rejected_busy, 1);
+		if (s->conf.tls != NULL) {
+			atomic_fetch_add(&s->ctr.rejected_busy, 1);
 			log_info("http: %s: all %u connections busy, closed",
-			    peer, srv.nworkers);
+			    peer, s->nworkers);
 			lwip_close(fd);
 			continue;
 		}
-		if (reject_busy(fd, peer) != 0 || nlg == NET_CONNS_MAX) {
+		if (reject_busy(s, fd, peer) != 0 || nlg == NET_CONNS_MAX) {
 			lwip_close(fd);
 			continue;
 		}
@@ -796,102 +811,123 @@ acceptor_main(void *arg)
 
 /* see net_local.h */
 int
-http_server_start(const struct net_conf *conf)
+http_server_start(const struct net_conf *conf, const char *name,
+    struct http_server **out)
 {
+	struct http_server	*s;
 	struct sockaddr_in	 sin;
 	unsigned		 i;
-	int			 one = 1, rc;
+	int			 one = 1, rc = -ENOMEM;
 
-	srv.conf = *conf;
-	if (srv.conf.conns == 0)
-		srv.conf.conns = NET_CONNS_DEFAULT;
-	if (srv.conf.conns > NET_CONNS_MAX)
-		return -EINVAL;
-	if (srv.conf.header_bytes_max == 0)
-		srv.conf.header_bytes_max = NET_HEADER_BYTES_MAX;
-	if (srv.conf.header_count_max == 0 ||
-	    srv.conf.header_count_max > NET_HEADER_COUNT_MAX)
-		srv.conf.header_count_max = NET_HEADER_COUNT_MAX;
-	if (srv.conf.body_bytes_max == 0)
-		srv.conf.body_bytes_max = NET_BODY_BYTES_MAX;
-	if (srv.conf.read_timeout_ms == 0)
-		srv.conf.read_timeout_ms = NET_READ_TIMEOUT_MS;
-	if (srv.conf.idle_timeout_ms == 0)
-		srv.conf.idle_timeout_ms = NET_IDLE_TIMEOUT_MS;
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	s->lfd = -1;
+	s->name = name;
+	s->conf = *conf;
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (s->conf.conns == 0)
+		s->conf.conns = NET_CONNS_DEFAULT;
+	if (s->conf.conns > NET_CONNS_MAX) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (s->conf.header_bytes_max == 0)
+		s->conf.header_bytes_max = NET_HEADER_BYTES_MAX;
+	if (s->conf.header_count_max == 0 ||
+	    s->conf.header_count_max > NET_HEADER_COUNT_MAX)
+		s->conf.header_count_max = NET_HEADER_COUNT_MAX;
+	if (s->conf.body_bytes_max == 0)
+		s->conf.body_bytes_max = NET_BODY_BYTES_MAX;
+	if (s->conf.read_timeout_ms == 0)
+		s->conf.read_timeout_ms = NET_READ_TIMEOUT_MS;
+	if (s->conf.idle_timeout_ms == 0)
+		s->conf.idle_timeout_ms = NET_IDLE_TIMEOUT_MS;
+	if ((s->rctr = calloc(s->conf.route_count + 1,
+	    sizeof(*s->rctr))) == NULL)
+		goto fail;
 
-	parser_settings = (http_parser_settings){
-		.on_message_begin = on_message_begin,
-		.on_url = on_url,
-		.on_header_field = on_header_field,
-		.on_header_value = on_header_value,
-		.on_headers_complete = on_headers_complete,
-		.on_body = on_body,
-		.on_message_complete = on_message_complete,
-	};
-
-	if ((srv.lfd = lwip_socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		return -errno;
-	lwip_setsockopt(srv.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((s->lfd = lwip_socket(AF_INET, SOCK_STREAM, 0)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	lwip_setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(conf->nic.guest_port);
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (lwip_bind(srv.lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    lwip_listen(srv.lfd, HTTP_LISTEN_BACKLOG) != 0) {
+	if (lwip_bind(s->lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    lwip_listen(s->lfd, HTTP_LISTEN_BACKLOG) != 0) {
 		rc = -errno;
 		goto fail;
 	}
 
-	srv.nworkers = srv.conf.conns;
-	srv.queue = calloc(srv.nworkers, sizeof(*srv.queue));
-	srv.workers = calloc(srv.nworkers, sizeof(*srv.workers));
-	if (srv.queue == NULL || srv.workers == NULL) {
+	s->nworkers = s->conf.conns;
+	s->queue = calloc(s->nworkers, sizeof(*s->queue));
+	s->workers = calloc(s->nworkers, sizeof(*s->workers));
+	if (s->queue == NULL || s->workers == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	atomic_store(&srv.stop, false);
-	for (i = 0; i < srv.nworkers; i++) {
-		if ((rc = pthread_create(&srv.workers[i], NULL, worker_main,
-		    NULL)) != 0)
+	atomic_store(&s->stop, false);
+	for (i = 0; i < s->nworkers; i++) {
+		if ((rc = pthread_create(&s->workers[i], NULL, worker_main,
+		    s)) != 0)
 			fatalx("http: cannot start worker %u: %s", i,
 			    strerror(rc));
 	}
-	if ((rc = pthread_create(&srv.acceptor, NULL, acceptor_main,
-	    NULL)) != 0)
+	if ((rc = pthread_create(&s->acceptor, NULL, acceptor_main,
+	    s)) != 0)
 		fatalx("http: cannot start acceptor: %s", strerror(rc));
+	*out = s;
 	return 0;
  fail:
-	free(srv.queue);
-	free(srv.workers);
-	srv.queue = NULL;
-	srv.workers = NULL;
-	lwip_close(srv.lfd);
-	srv.lfd = -1;
+	free(s->queue);
+	free(s->workers);
+	free(s->rctr);
+	if (s->lfd >= 0)
+		lwip_close(s->lfd);
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->cv);
+	free(s);
 	return rc;
 }
 
 /* see net_local.h */
 void
-http_server_stop(void)
+http_server_signal(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	atomic_store(&s->stop, true);
+	pthread_mutex_lock(&s->mtx);
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* see net_local.h */
+void
+http_server_stop(struct http_server *s)
 {
 	unsigned	 i;
 
-	atomic_store(&srv.stop, true);
-	pthread_mutex_lock(&srv.mtx);
-	pthread_cond_broadcast(&srv.cv);
-	pthread_mutex_unlock(&srv.mtx);
-	pthread_join(srv.acceptor, NULL);
-	for (i = 0; i < srv.nworkers; i++)
-		pthread_join(srv.workers[i], NULL);
-	while (srv.qlen > 0) {
-		lwip_close(srv.queue[srv.qhead]);
-		srv.qhead = (srv.qhead + 1) % srv.nworkers;
-		srv.qlen--;
+	if (s == NULL)
+		return;
+	http_server_signal(s);
+	pthread_join(s->acceptor, NULL);
+	for (i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i], NULL);
+	while (s->qlen > 0) {
+		lwip_close(s->queue[s->qhead]);
+		s->qhead = (s->qhead + 1) % s->nworkers;
+		s->qlen--;
 	}
-	lwip_close(srv.lfd);
-	srv.lfd = -1;
-	free(srv.queue);
-	free(srv.workers);
-	srv.queue = NULL;
-	srv.workers = NULL;
+	lwip_close(s->lfd);
+	free(s->queue);
+	free(s->workers);
+	free(s->rctr);
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->cv);
+	free(s);
 }

@@ -129,6 +129,26 @@ net_tls_ctx_new(const char *cert_chain_file, struct evp_pkey_st *key,
 }
 
 /* see net.h */
+int
+net_tls_ctx_verify_clients(struct ssl_ctx_st *ctx, const char *ca_file)
+{
+	STACK_OF(X509_NAME)	*names;
+
+	if (ctx == NULL || ca_file == NULL)
+		return -EINVAL;
+	if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(ca_file)) == NULL) {
+		log_err("tls: cannot load client CA %s", ca_file);
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	ERR_clear_error();
+	return 0;
+}
+
+/* see net.h */
 void
 net_tls_ctx_free(struct ssl_ctx_st *ctx)
 {

@@ -1,8 +1,13 @@
 /*
  * nic_slirp.c - the host board's NIC: an lwIP netif whose wire is libslirp
  * (user-mode networking, as QEMU's -netdev user), in restricted mode: the
- * appliance cannot open connections to the outside, and the only way in
- * is the host forward 127.0.0.1:host_port -> nic_addr:guest_port.
+ * appliance cannot open connections to the outside, and the only ways in
+ * are the host forwards 127.0.0.1:host_port -> nic_addr:guest_port (the
+ * KMS port, the admin port).  The one way out is UDP to the gateway on
+ * the ports the caller names (syslog), which this board picks off the
+ * wire and delivers to the same port on 127.0.0.1 (udp_to_host).  Outbound
+ * TCP goes through slirp's guest forwards to the relay of outbound.c
+ * (board_nic_outbound).
  *
  * Threads (notes/platform.md section 3):
  * - lwIP's tcpip thread calls nic_linkoutput with the core lock held; it
@@ -11,6 +16,8 @@
  *   slirp_input, polls slirp's sockets, and delivers frames from slirp to
  *   lwIP with ethernet_input under the core lock (never the tcpip mbox,
  *   which drops frames in bursts).
+ * - ns.sl_mtx is held around every libslirp call (not around the poll),
+ *   so that another thread may add a guest forward (nic_slirp_add_unix).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,6 +49,7 @@
 #define SLIRP_FRAME_MAX		1600	/* MTU 1500 + Ethernet header */
 #define SLIRP_PORT_TRIES	16	/* attempts to find a free host port */
 #define SLIRP_MTU		1500
+#define SLIRP_ETH_HLEN		14	/* Ethernet header, no VLAN tag */
 
 struct frame {
 	struct frame	*f_next;
@@ -63,6 +71,7 @@ static struct {
 	pthread_t	 thread;
 	bool		 running;
 	volatile bool	 stop;
+	pthread_mutex_t	 sl_mtx;		/* around libslirp calls */
 	int		 evfd;
 
 	pthread_mutex_t	 q_mtx;
@@ -73,7 +82,16 @@ static struct {
 	struct pollfd	 pfd[SLIRP_POLLFDS_MAX];
 	int		 npfd;
 	struct slirp_timer timers[SLIRP_TIMERS_MAX];
-} ns = { .evfd = -1, .q_mtx = PTHREAD_MUTEX_INITIALIZER };
+
+	/* UDP to the gateway delivered to the host (udp_to_host). */
+	int		 udp_fd;
+	struct in_addr	 udp_host;
+	uint32_t	 udp_gw;		/* network byte order */
+	uint16_t	 udp_port[BOARD_NIC_UDP_MAX];
+	unsigned	 udp_count;
+	uint64_t	 udp_drops;
+} ns = { .evfd = -1, .udp_fd = -1, .q_mtx = PTHREAD_MUTEX_INITIALIZER,
+    .sl_mtx = PTHREAD_MUTEX_INITIALIZER };
 
 static int64_t
 now_ns(void)
@@ -93,6 +111,8 @@ wake(void)
 		/* The counter is full: the thread is awake anyway. */
 	}
 }
+
+static bool	 udp_to_host(const uint8_t *f, size_t len);
 
 /* slirp -> lwIP, on the slirp thread. */
 static ssize_t
@@ -240,6 +260,13 @@ nic_linkoutput(struct netif *nif, struct pbuf *p)
 
 	if (p->tot_len > SLIRP_FRAME_MAX)
 		return ERR_BUF;
+	if (ns.udp_count > 0) {
+		uint8_t	 fb[SLIRP_FRAME_MAX];
+		u16_t	 n = pbuf_copy_partial(p, fb, p->tot_len, 0);
+
+		if (udp_to_host(fb, n))
+			return ERR_OK;
+	}
 	pthread_mutex_lock(&ns.q_mtx);
 	if (ns.q_len >= SLIRP_QUEUE_MAX) {
 		ns.q_drops++;
@@ -322,11 +349,13 @@ slirp_thread(void *arg)
 	int		 rc, evidx;
 
 	while (!ns.stop) {
+		pthread_mutex_lock(&ns.sl_mtx);
 		drain_queue();
 		ns.npfd = 0;
 		timeout = 500;
 		evidx = cb_add_poll(ns.evfd, SLIRP_POLL_IN, NULL);
 		slirp_pollfds_fill(ns.sl, &timeout, cb_add_poll, NULL);
+		pthread_mutex_unlock(&ns.sl_mtx);
 		if (timeout > 500)
 			timeout = 500;
 		rc = poll(ns.pfd, (nfds_t)ns.npfd, (int)timeout);
@@ -334,32 +363,31 @@ slirp_thread(void *arg)
 		    read(ns.evfd, &cnt, sizeof(cnt)) < 0) {
 			/* EAGAIN: someone else read it. */
 		}
+		pthread_mutex_lock(&ns.sl_mtx);
 		slirp_pollfds_poll(ns.sl, rc < 0, cb_get_revents, NULL);
 		fire_timers();
+		pthread_mutex_unlock(&ns.sl_mtx);
 	}
 	return NULL;
 }
 
 /*
- * Add the host forward.  With port 0, find a free port on the host
- * address by binding port 0 there, then forward that port (the window
- * between the two is small and a collision is retried).
+ * Add one host forward host:*host_port -> guest:guest_port.  With port 0,
+ * find a free port on the host address by binding port 0 there, then
+ * forward that port (the window between the two is small and a collision
+ * is retried).
  */
 static int
-add_forward(struct board_nic_conf *conf)
+add_forward(struct in_addr host, struct in_addr guest, uint16_t guest_port,
+    uint16_t *host_port)
 {
 	struct sockaddr_in	 sin;
-	struct in_addr		 host, guest;
 	socklen_t		 slen;
 	int			 fd, try;
 	uint16_t		 port;
 
-	if (inet_pton(AF_INET, conf->host_addr ? conf->host_addr :
-	    "127.0.0.1", &host) != 1)
-		return -EINVAL;
-	guest.s_addr = htonl(conf->nic_addr);
 	for (try = 0; try < SLIRP_PORT_TRIES; try++) {
-		port = conf->host_port;
+		port = *host_port;
 		if (port == 0) {
 			if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
 				return -errno;
@@ -376,14 +404,106 @@ add_forward(struct board_nic_conf *conf)
 			port = ntohs(sin.sin_port);
 		}
 		if (slirp_add_hostfwd(ns.sl, 0, host, port, guest,
-		    conf->guest_port) == 0) {
-			conf->host_port = port;
+		    guest_port) == 0) {
+			*host_port = port;
 			return 0;
 		}
-		if (conf->host_port != 0)
+		if (*host_port != 0)
 			break;
 	}
 	return -EADDRINUSE;
+}
+
+/* The KMS forward, then the extra ones (the admin port). */
+static int
+add_forwards(struct board_nic_conf *conf)
+{
+	struct in_addr	 host, guest;
+	unsigned	 i;
+	int		 rc;
+
+	if (inet_pton(AF_INET, conf->host_addr ? conf->host_addr :
+	    "127.0.0.1", &host) != 1)
+		return -EINVAL;
+	guest.s_addr = htonl(conf->nic_addr);
+	if (conf->fwd_count > BOARD_NIC_FWD_MAX ||
+	    conf->udp_gw_count > BOARD_NIC_UDP_MAX)
+		return -EINVAL;
+	if ((rc = add_forward(host, guest, conf->guest_port,
+	    &conf->host_port)) != 0)
+		return rc;
+	for (i = 0; i < conf->fwd_count; i++)
+		if ((rc = add_forward(host, guest, conf->fwd[i].guest_port,
+		    &conf->fwd[i].host_port)) != 0)
+			return rc;
+	ns.udp_host = host;
+	ns.udp_gw = htonl(conf->nic_gw);
+	ns.udp_count = conf->udp_gw_count;
+	memcpy(ns.udp_port, conf->udp_gw_port, sizeof(ns.udp_port));
+	if (ns.udp_count > 0 && (ns.udp_fd = socket(AF_INET,
+	    SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A UDP datagram from the appliance to the gateway on one of the
+ * udp_gw_port ports: send its payload to the host on the same port and
+ * return true.  Anything else (fragments, other addresses and ports)
+ * returns false and goes to slirp, which in restricted mode drops
+ * outbound UDP.  Runs on the tcpip thread; the send does not block.
+ */
+static bool
+udp_to_host(const uint8_t *f, size_t len)
+{
+	struct sockaddr_in	 sin;
+	size_t			 ihl, ulen;
+	uint32_t		 dst;
+	uint16_t		 dport, frag;
+	unsigned		 i;
+
+	if (ns.udp_count == 0 || len < SLIRP_ETH_HLEN + 20 + 8 ||
+	    f[12] != 0x08 || f[13] != 0x00)		/* IPv4 */
+		return false;
+	f += SLIRP_ETH_HLEN;
+	len -= SLIRP_ETH_HLEN;
+	ihl = (size_t)(f[0] & 0x0f) * 4;
+	frag = (uint16_t)(((f[6] & 0x3f) << 8) | f[7]);	/* MF + offset */
+	if ((f[0] >> 4) != 4 || ihl < 20 || f[9] != 17 || frag != 0 ||
+	    len < ihl + 8)
+		return false;
+	memcpy(&dst, f + 16, sizeof(dst));
+	if (dst != ns.udp_gw)
+		return false;
+	dport = (uint16_t)((f[ihl + 2] << 8) | f[ihl + 3]);
+	ulen = (size_t)((f[ihl + 4] << 8) | f[ihl + 5]);
+	for (i = 0; i < ns.udp_count && ns.udp_port[i] != dport; i++)
+		;
+	if (i == ns.udp_count || ulen < 8 || ulen > len - ihl)
+		return false;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = ns.udp_host;
+	sin.sin_port = htons(dport);
+	if (sendto(ns.udp_fd, f + ihl + 8, ulen - 8, MSG_DONTWAIT,
+	    (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		ns.udp_drops++;		/* no collector: a datagram is lost */
+	return true;
+}
+
+/* see host_local.h */
+int
+nic_slirp_add_unix(const char *path, uint32_t addr, uint16_t port)
+{
+	struct in_addr	 a = { .s_addr = htonl(addr) };
+	int		 rc;
+
+	pthread_mutex_lock(&ns.sl_mtx);
+	rc = ns.sl == NULL ? -ENETDOWN :
+	    slirp_add_unix(ns.sl, path, &a, port) == 0 ? 0 : -EADDRINUSE;
+	pthread_mutex_unlock(&ns.sl_mtx);
+	wake();
+	return rc;
 }
 
 /* see host_local.h */
@@ -392,6 +512,7 @@ nic_slirp_start(struct netif *nif, struct board_nic_conf *conf)
 {
 	SlirpConfig	 cfg;
 	ip4_addr_t	 addr, mask, gw;
+	unsigned	 i;
 	int		 rc;
 
 	if (ns.running)
@@ -417,7 +538,9 @@ nic_slirp_start(struct netif *nif, struct board_nic_conf *conf)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if ((rc = add_forward(conf)) != 0)
+	if ((rc = add_forwards(conf)) != 0 ||
+	    (rc = outbound_start(conf->nic_addr, conf->nic_mask,
+	    conf->nic_gw)) != 0)
 		goto fail;
 
 	ns.nif = nif;
@@ -445,12 +568,28 @@ nic_slirp_start(struct netif *nif, struct board_nic_conf *conf)
 	log_info("nic: slirp (restricted) %s:%u -> guest port %u",
 	    conf->host_addr ? conf->host_addr : "127.0.0.1",
 	    (unsigned)conf->host_port, (unsigned)conf->guest_port);
+	for (i = 0; i < conf->fwd_count; i++)
+		log_info("nic: slirp %s:%u -> guest port %u",
+		    conf->host_addr ? conf->host_addr : "127.0.0.1",
+		    (unsigned)conf->fwd[i].host_port,
+		    (unsigned)conf->fwd[i].guest_port);
+	for (i = 0; i < conf->udp_gw_count; i++)
+		log_info("nic: UDP to the gateway port %u goes to the host",
+		    (unsigned)conf->udp_gw_port[i]);
 	return 0;
  fail:
+	if (ns.udp_fd >= 0) {
+		close(ns.udp_fd);
+		ns.udp_fd = -1;
+	}
+	ns.udp_count = 0;
+	outbound_stop();
+	pthread_mutex_lock(&ns.sl_mtx);
 	if (ns.sl != NULL) {
 		slirp_cleanup(ns.sl);
 		ns.sl = NULL;
 	}
+	pthread_mutex_unlock(&ns.sl_mtx);
 	close(ns.evfd);
 	ns.evfd = -1;
 	return rc;
@@ -462,13 +601,21 @@ nic_slirp_stop(void)
 {
 	if (!ns.running)
 		return;
+	outbound_stop();
 	ns.stop = true;
 	wake();
 	pthread_join(ns.thread, NULL);
 	ns.running = false;
+	pthread_mutex_lock(&ns.sl_mtx);
 	drain_queue();	/* frees what is queued (slirp still exists) */
 	slirp_cleanup(ns.sl);
 	ns.sl = NULL;
+	pthread_mutex_unlock(&ns.sl_mtx);
 	close(ns.evfd);
 	ns.evfd = -1;
+	ns.udp_count = 0;
+	if (ns.udp_fd >= 0) {
+		close(ns.udp_fd);
+		ns.udp_fd = -1;
+	}
 }

@@ -20,6 +20,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "conf_local.h"
 
 enum conf_key {
 	K_KMS_URI,
@@ -50,6 +51,8 @@ enum conf_key {
 	K_TLS_KEY,
 	K_PAST,
 	K_FUTURE,
+	K_PRECOMP_LEAD,
+	K_PRECOMP_MAX,
 	K_AUTH_ISSUER,
 	K_AUTH_AUDIENCE,
 	K_AUTH_SCOPE,
@@ -66,6 +69,14 @@ enum conf_key {
 	K_SEC_REQ_WINDOW,
 	K_SEC_ROTATE_TRK,
 	K_SEC_ROTATE_INK,
+	K_TICKET_SKEW,
+	K_TICKET_LIFE,
+	K_TICKET_REPLAY,
+	K_TICKET_PEER_ID,
+	K_TICKET_PEER_URL,
+	K_TICKET_PEER_CA,
+	K_ADMIN_PORT,
+	K_LOG_SYSLOG,
 	K__COUNT
 };
 
@@ -105,7 +116,8 @@ struct conf_ctx {
 
 static conf_set_fn	 set_uri, set_text, set_date, set_u64, set_domains,
 			 set_path, set_envname, set_nic, set_tap, set_ipv4,
-			 set_level, set_keyfiles, set_bool, set_wrap_alg;
+			 set_level, set_keyfiles, set_bool, set_wrap_alg,
+			 set_syslog;
 
 /* The offset and size of a member of struct kms_conf. */
 #define F(m)	offsetof(struct kms_conf, m), \
@@ -172,6 +184,10 @@ static const struct conf_keydef conf_keys[K__COUNT] = {
 	    F(keyprov_past), 0, CONF_WINDOW_MAX },
 	{ K_FUTURE, "kms", "keyprov_future_periods", set_u64,
 	    F(keyprov_future), 0, CONF_WINDOW_MAX },
+	{ K_PRECOMP_LEAD, "kms", "precompute_lead", set_u64,
+	    F(precompute_lead), 0, CONF_PERIOD_MAX },
+	{ K_PRECOMP_MAX, "kms", "precompute_max", set_u64,
+	    F(precompute_max), 1, CONF_PRECOMP_MAX },
 	{ K_AUTH_ISSUER, "auth", "issuer", set_text,
 	    F(auth_issuer), 0, 0 },
 	{ K_AUTH_AUDIENCE, "auth", "audience", set_text,
@@ -204,12 +220,28 @@ static const struct conf_keydef conf_keys[K__COUNT] = {
 	    F(sec_rotate_trk), 0, CONF_ROTATE_MAX },
 	{ K_SEC_ROTATE_INK, "security", "rotate_ink_after", set_u64,
 	    F(sec_rotate_ink), 0, CONF_ROTATE_MAX },
+	{ K_TICKET_SKEW, "ticket", "skew", set_u64,
+	    F(ticket_skew), CONF_TICKET_SKEW_MIN, CONF_TICKET_SKEW_MAX },
+	{ K_TICKET_LIFE, "ticket", "lifetime", set_u64,
+	    F(ticket_lifetime), CONF_TICKET_LIFE_MIN, CONF_TICKET_LIFE_MAX },
+	{ K_TICKET_REPLAY, "ticket", "replay_cache", set_u64,
+	    F(ticket_replay), CONF_TICKET_REPLAY_MIN, CONF_TICKET_REPLAY_MAX },
+	{ K_TICKET_PEER_ID, "ticket", "peer_id", set_uri,
+	    F(ticket_peer_id), 0, 0 },
+	{ K_TICKET_PEER_URL, "ticket", "peer_url", set_uri,
+	    F(ticket_peer_url), 0, 0 },
+	{ K_TICKET_PEER_CA, "ticket", "peer_ca", set_path,
+	    F(ticket_peer_ca), 0, 0 },
+	{ K_ADMIN_PORT, "net", "admin_port", set_u64,
+	    F(admin_port), 0, 65535 },
+	{ K_LOG_SYSLOG, "log", "syslog", set_syslog,
+	    F(log_syslog), 0, 0 },
 };
 
 #undef F
 
 static const char *const conf_sections[] = { "kms", "hsm", "net", "log",
-    "tls", "auth", "security" };
+    "tls", "auth", "security", "ticket" };
 
 /* The characters of a URI (RFC 3986, printable ASCII less the excluded). */
 static int
@@ -261,6 +293,9 @@ is_clean_text(const char *s)
 	}
 	return 1;
 }
+
+static void	 conf_fail_at(struct conf_ctx *, int, const char *,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
 
 /* Record the first error; later ones are dropped. */
 static void
@@ -436,6 +471,44 @@ set_level(struct conf_ctx *ctx, const struct conf_keydef *k,
 	if (strcmp(v, "err") != 0 && strcmp(v, "warn") != 0 &&
 	    strcmp(v, "info") != 0 && strcmp(v, "debug") != 0)
 		return conf_fail(ctx, k, "must be err, warn, info or debug");
+	return set_string(ctx, k, v);
+}
+
+/*
+ * [log] syslog: empty (off) or "udp:A.B.C.D:PORT", the collector as the
+ * appliance reaches it on its network.
+ */
+static int
+set_syslog(struct conf_ctx *ctx, const struct conf_keydef *k,
+    const char *v)
+{
+	struct kms_conf	*c = ctx->conf;
+	char		 a[INET_ADDRSTRLEN];
+	struct in_addr	 in;
+	const char	*colon;
+	char		*end;
+	unsigned long	 port;
+
+	if (v[0] == '\0')
+		return set_string(ctx, k, v);
+	if (v[0] == '/')
+		return conf_fail(ctx, k, "a unix socket cannot be reached "
+		    "from the appliance's network; use udp:ADDR:PORT");
+	if (strncmp(v, "udp:", 4) != 0 ||
+	    (colon = strrchr(v + 4, ':')) == NULL ||
+	    (size_t)(colon - (v + 4)) >= sizeof(a))
+		return conf_fail(ctx, k, "must be udp:ADDR:PORT");
+	memcpy(a, v + 4, (size_t)(colon - (v + 4)));
+	a[colon - (v + 4)] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (inet_pton(AF_INET, a, &in) != 1 || in.s_addr == 0 ||
+	    colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
+	    errno != 0 || port == 0 || port > 65535)
+		return conf_fail(ctx, k, "must be udp:ADDR:PORT with a "
+		    "dotted-quad IPv4 address and a port 1..65535");
+	c->log_syslog_addr = ntohl(in.s_addr);
+	c->log_syslog_port = (uint16_t)port;
 	return set_string(ctx, k, v);
 }
 
@@ -863,6 +936,33 @@ conf_check_auth(struct conf_ctx *ctx)
 		    "auth.hs256_secret_file");
 }
 
+/* [ticket]: the peer KMS is all three keys or none; https only. */
+static void
+conf_check_ticket(struct conf_ctx *ctx)
+{
+	struct kms_conf	*c = ctx->conf;
+	int		 n;
+
+	n = (c->ticket_peer_id[0] != '\0') + (c->ticket_peer_url[0] != '\0') +
+	    (c->ticket_peer_ca[0] != '\0');
+	if (n != 0 && n != 3) {
+		conf_fail_key(ctx, ctx->seen[K_TICKET_PEER_ID] ?
+		    K_TICKET_PEER_ID : ctx->seen[K_TICKET_PEER_URL] ?
+		    K_TICKET_PEER_URL : K_TICKET_PEER_CA,
+		    "set peer_id, peer_url and peer_ca together");
+		return;
+	}
+	if (c->ticket_peer_url[0] != '\0' &&
+	    strncmp(c->ticket_peer_url, "https://", 8) != 0) {
+		conf_fail_key(ctx, K_TICKET_PEER_URL, "must be an https:// URL "
+		    "(the peer KMS is reached over mutual TLS)");
+		return;
+	}
+	if (n == 3 && c->tls_cert[0] == '\0')
+		conf_fail_key(ctx, K_TICKET_PEER_ID, "a peer KMS needs "
+		    "tls.cert (our client certificate)");
+}
+
 /* Checks across keys, once the whole file is read. */
 static void
 conf_check(struct conf_ctx *ctx)
@@ -907,6 +1007,9 @@ conf_check(struct conf_ctx *ctx)
 		return;
 	}
 	conf_check_auth(ctx);
+	if (ctx->failed)
+		return;
+	conf_check_ticket(ctx);
 }
 
 static uint32_t
@@ -947,6 +1050,8 @@ conf_defaults(struct kms_conf *conf)
 	    CONF_DEF_LOG_LEVEL);
 	conf->keyprov_past = CONF_DEF_PAST_PERIODS;
 	conf->keyprov_future = CONF_DEF_FUTURE_PERIODS;
+	conf->precompute_lead = CONF_DEF_PRECOMP_LEAD;
+	conf->precompute_max = CONF_DEF_PRECOMP_MAX;
 	snprintf(conf->auth_scope, sizeof(conf->auth_scope), "%s",
 	    CONF_DEF_AUTH_SCOPE);
 	snprintf(conf->auth_claim, sizeof(conf->auth_claim), "%s",
@@ -958,6 +1063,9 @@ conf_defaults(struct kms_conf *conf)
 	    CONF_DEF_WRAP_ALG);
 	conf->sec_hmac_bits = CONF_DEF_HMAC_BITS;
 	conf->sec_req_window = CONF_DEF_REQ_WINDOW;
+	conf->ticket_skew = CONF_DEF_TICKET_SKEW;
+	conf->ticket_lifetime = CONF_DEF_TICKET_LIFE;
+	conf->ticket_replay = CONF_DEF_TICKET_REPLAY;
 }
 
 /* see conf.h */
@@ -1012,4 +1120,24 @@ fail:
 		fclose(ctx.fp);
 	free(ctx.line);
 	return status;
+}
+
+/* see conf_local.h */
+int
+conf_key_field(const char *key, size_t *off, size_t *size, int *list)
+{
+	char	 full[64];
+	size_t	 i;
+
+	for (i = 0; i < K__COUNT; i++) {
+		snprintf(full, sizeof(full), "%s.%s", conf_keys[i].section,
+		    conf_keys[i].name);
+		if (strcmp(full, key) != 0)
+			continue;
+		*off = conf_keys[i].off;
+		*size = conf_keys[i].size;
+		*list = is_list_key(conf_keys[i].id);
+		return 0;
+	}
+	return -1;
 }

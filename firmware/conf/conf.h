@@ -4,7 +4,9 @@
  * conf_load() fills struct kms_conf with defaults, then the file's values,
  * and validates the result; an invalid file is refused with a message that
  * names the section, key and reason.  The configuration is read once at
- * boot and is read-only afterwards (any thread may read it).
+ * boot and is read-only afterwards (any thread may read it), except the
+ * few word-sized keys conf_apply_live may change (the console's config
+ * set; conf_set rewrites the file for the next boot).
  *
  * The file holds no secret: the HSM user PIN is read from a separate file
  * (hsm.pin_file) or an environment variable (hsm.pin_env).
@@ -31,6 +33,7 @@
 #define CONF_AUTH_KEYS_MAX	4	/* auth.key_files (IdMS key rollover) */
 #define CONF_LEEWAY_MAX		300	/* auth.leeway, seconds */
 #define CONF_WINDOW_MAX		24	/* keyprov past/future periods */
+#define CONF_PRECOMP_MAX	65536	/* kms.precompute_max, key sets */
 
 /* Defaults (conf_defaults). */
 #define CONF_DEF_PERIOD		2592000		/* 30 days */
@@ -54,6 +57,8 @@
 #define CONF_DEF_AUTH_LEEWAY	30	/* seconds */
 #define CONF_DEF_PAST_PERIODS	1	/* keyprov/<URI>/<time> window */
 #define CONF_DEF_FUTURE_PERIODS	1
+#define CONF_DEF_PRECOMP_LEAD	0	/* precompute_lead: off */
+#define CONF_DEF_PRECOMP_MAX	4096	/* precompute_max */
 /* [security]: the security extension (docs/security-extension.md). */
 #define CONF_WRAP_KW_AES256	"http://www.w3.org/2001/04/xmlenc#kw-aes256"
 #define CONF_WRAP_KW_AES256_PAD	"http://www.w3.org/2009/xmlenc11#kw-aes-256-pad"
@@ -64,6 +69,16 @@
 #define CONF_DEF_REQ_WINDOW	5	/* SignedKmsRequest Time, seconds */
 #define CONF_REQ_WINDOW_MAX	3600
 #define CONF_ROTATE_MAX		1000000	/* rotate_*_after */
+/* [ticket]: the MIKEY-TICKET KMS (docs/ticket.md). */
+#define CONF_DEF_TICKET_SKEW	300	/* seconds, replay window +- */
+#define CONF_TICKET_SKEW_MIN	1
+#define CONF_TICKET_SKEW_MAX	3600
+#define CONF_DEF_TICKET_LIFE	3600	/* seconds, longest ticket validity */
+#define CONF_TICKET_LIFE_MIN	1
+#define CONF_TICKET_LIFE_MAX	604800	/* one week */
+#define CONF_DEF_TICKET_REPLAY	4096	/* replay cache entries */
+#define CONF_TICKET_REPLAY_MIN	16
+#define CONF_TICKET_REPLAY_MAX	1048576
 
 struct kms_conf {
 	/* [kms]: the KMS certificate (TS 33.180 D.3.2) */
@@ -81,6 +96,11 @@ struct kms_conf {
 	 * the current one a client may ask for (0 = the current only). */
 	unsigned	 keyprov_past;		/* keyprov_past_periods */
 	unsigned	 keyprov_future;	/* keyprov_future_periods */
+	/* The next period's key sets derived ahead (firmware/mcx/
+	 * precompute.c): seconds before the period ends (0 = off), and
+	 * the most key sets kept. */
+	uint64_t	 precompute_lead;	/* precompute_lead */
+	unsigned	 precompute_max;	/* precompute_max */
 
 	/* [hsm] */
 	char		 hsm_module[CONF_STR_MAX];	/* module */
@@ -99,6 +119,8 @@ struct kms_conf {
 	size_t		 body_max;	/* body_max: request body bytes */
 	unsigned	 read_timeout_ms; /* read_timeout: one request, ms */
 	unsigned	 idle_timeout_ms; /* idle_timeout: keep-alive, ms */
+	uint16_t	 admin_port;	/* admin_port: host-side forward of
+					   the admin (metrics) port, 0 = any */
 
 	/* [tls]: HTTPS when cert is set (the key stays in the HSM) */
 	char		 tls_cert[CONF_STR_MAX];	/* cert: PEM chain */
@@ -106,6 +128,9 @@ struct kms_conf {
 
 	/* [log] */
 	char		 log_level[16];	/* level: err|warn|info|debug */
+	char		 log_syslog[CONF_STR_MAX]; /* syslog: udp:ADDR:PORT */
+	uint32_t	 log_syslog_addr;	/* parsed; 0 = off */
+	uint16_t	 log_syslog_port;
 
 	/* [auth]: IdMS access tokens (firmware/auth).  Enabled when issuer
 	 * is set; then audience and at least one key are required. */
@@ -128,6 +153,15 @@ struct kms_conf {
 	unsigned	 sec_req_window; /* request_window: |Time - now|, s */
 	uint64_t	 sec_rotate_trk; /* rotate_trk_after: responses, 0 off */
 	uint64_t	 sec_rotate_ink; /* rotate_ink_after: responses, 0 off */
+
+	/* [ticket]: MIKEY-TICKET KMS policy and the peer KMS (KMS to KMS,
+	 * TS 33.328 6.2.3.8).  peer_id, peer_url and peer_ca go together. */
+	unsigned	 ticket_skew;	/* skew: |T - now|, replay window, s */
+	unsigned	 ticket_lifetime; /* lifetime: longest validity, s */
+	uint32_t	 ticket_replay;	/* replay_cache: entries */
+	char		 ticket_peer_id[CONF_STR_MAX];	/* peer_id: its IDRkms */
+	char		 ticket_peer_url[CONF_STR_MAX];	/* peer_url: https:// */
+	char		 ticket_peer_ca[CONF_STR_MAX];	/* peer_ca: PEM file */
 };
 
 /*
@@ -154,5 +188,39 @@ int		 conf_load(const char *path, struct kms_conf *conf,
 
 /* Defaults only (what conf_load starts from). */
 void		 conf_defaults(struct kms_conf *conf);
+
+/*
+ * Changing one key of the file (the console's config set; conf_set.c).
+ *
+ * conf_set: key is "section.name" (as in conf_load's messages), value
+ * the text after "=" (no control characters, no blanks at either end, no
+ * " ;" that would start a comment).  The file's line of that key becomes
+ * "name = value" (an inline comment on it is kept; every other line,
+ * comments included, stays as it was); a key not in the file is added
+ * after its [section] header, or in a new section at the end.  The new
+ * text is written to "<path>.tmp" and checked by conf_load's rules (each
+ * key and across keys) into *fresh; only if it passes does it replace
+ * path (fsync, rename, fsync of the directory), so a crash leaves the
+ * old or the new file.  List keys (kms.domains, auth.key_files) are
+ * refused.  Returns 0 with *live set when the key may be applied to the
+ * running configuration (conf_apply_live), false when it takes effect at
+ * the next boot; -1 with a one-line reason in err, the file unchanged.
+ */
+#define CONF_FILE_MAX		65536	/* bytes of a file conf_set edits */
+int		 conf_set(const char *path, const char *key,
+		    const char *value, struct kms_conf *fresh, bool *live,
+		    char *err, size_t err_size);
+
+/*
+ * Copy the value of key from fresh to the running configuration live;
+ * only for the keys conf_set calls live, which are read per request
+ * (log.level, kms.keyprov_past_periods, kms.keyprov_future_periods,
+ * security.request_window, security.require_trk).  The numbers are
+ * aligned words, written once; readers see the old or the new value.
+ * log.level only changes the text: the caller sets the log level.
+ * Returns 0, or -1 for any other key.
+ */
+int		 conf_apply_live(struct kms_conf *live,
+		    const struct kms_conf *fresh, const char *key);
 
 #endif /* CONF_H */

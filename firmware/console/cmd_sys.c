@@ -1,6 +1,7 @@
 /*
  * cmd_sys.c - status, hsm status, period show, config show, selftest,
- * network show, and the commands this release does not have.
+ * network show, reboot and zeroize (the hsm and config tables are in
+ * cmd_hsm.c and cmd_config.c).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -14,28 +15,16 @@
 #include "hsm.h"
 #include "kmsd.h"
 #include "net.h"
+#include "post.h"
+#include "state.h"
 
 #include "console.h"
 #include "console_local.h"
-
-const struct console_cmd cmd_hsm_sub[] = {
-	{ .name = "status", .help = "token, health, key objects",
-	  .usage = "hsm status", .min_args = 0, .max_args = 0,
-	  .roles = R_ANY, .handler = cmd_hsm_status },
-	{ .name = NULL }
-};
 
 const struct console_cmd cmd_period_sub[] = {
 	{ .name = "show", .help = "the current key period number and bounds",
 	  .usage = "period show", .min_args = 0, .max_args = 0,
 	  .roles = R_ANY, .handler = cmd_period_show },
-	{ .name = NULL }
-};
-
-const struct console_cmd cmd_config_sub[] = {
-	{ .name = "show", .help = "the configuration in use (no secrets)",
-	  .usage = "config show", .min_args = 0, .max_args = 0,
-	  .roles = R_ANY, .handler = cmd_config_show },
 	{ .name = NULL }
 };
 
@@ -233,28 +222,52 @@ cmd_config_show(struct console *c, int argc, char **argv)
 	return 0;
 }
 
+static bool
+print_report(struct console *c, const struct post_report *r)
+{
+	size_t	 i;
+	bool	 ok = true;
+
+	for (i = 0; i < r->pr_count; i++) {
+		console_printf(c, "kat %-6s %s\n", r->pr_kat[i].name,
+		    r->pr_kat[i].pass ? "pass" : "FAIL");
+		ok &= r->pr_kat[i].pass;
+	}
+	return ok;
+}
+
+/*
+ * The power-on self-tests again (post.h) and the HSM.  A failed
+ * known-answer test moves the appliance to error, as at boot; a token
+ * that does not answer is only reported (the health loop handles it).
+ */
 int
 cmd_selftest(struct console *c, int argc, char **argv)
 {
-	struct kmsd	*k = c->conf.kmsd;
-	bool		 ok = true;
+	struct kmsd		*k = c->conf.kmsd;
+	struct post_report	 r;
+	bool			 hsm_up, kat_ok;
 
 	(void)argc;
 	(void)argv;
-	if (crypto_selftest() == CRYPTO_OK)
-		console_printf(c, "crypto known-answer tests: pass\n");
-	else {
-		console_printf(c, "crypto known-answer tests: FAIL\n");
-		ok = false;
-	}
-	if (k->hsm != NULL && hsm_health(k->hsm) == HSM_OK)
+	memset(&r, 0, sizeof(r));
+	(void)post_crypto(&r);
+	hsm_up = k->hsm != NULL && hsm_health(k->hsm) == HSM_OK;
+	if (hsm_up)
+		(void)post_hsm(k->hsm, &r);
+	kat_ok = print_report(c, &r);
+	if (hsm_up)
 		console_printf(c, "hsm: pass\n");
-	else {
-		console_printf(c, "hsm: FAIL (%s)\n", hsm_word(c));
-		ok = false;
-	}
-	console_printf(c, "selftest: %s\n", ok ? "pass" : "FAIL");
-	return ok ? 0 : 1;
+	else
+		console_printf(c, "hsm: FAIL (%s; token tests not run)\n",
+		    hsm_word(c));
+	if (!kat_ok)
+		(void)state_set(KMS_STATE_ERROR, c->name, "selftest: a "
+		    "known-answer test failed");
+	console_printf(c, "selftest: %s\n", kat_ok && hsm_up ? "pass" :
+	    "FAIL");
+	console_printf(c, "state:    %s\n", state_word(state_get()));
+	return kat_ok && hsm_up ? 0 : 1;
 }
 
 int
@@ -283,10 +296,51 @@ cmd_network_show(struct console *c, int argc, char **argv)
 	return 0;
 }
 
-int
-cmd_not_available(struct console *c, int argc, char **argv)
+/* The word "confirm" is the whole confirmation (no prompt to answer). */
+static bool
+confirmed(struct console *c, int argc, char **argv, const char *what)
 {
-	(void)argc;
-	console_printf(c, "%s: not available in this release\n", argv[0]);
-	return 1;
+	if (argc == 2 && strcmp(argv[1], "confirm") == 0)
+		return true;
+	if (argc == 2)
+		console_printf(c, "usage: %s confirm\n", argv[0]);
+	else
+		console_printf(c, "%s: %s; to go on, type: %s confirm\n",
+		    argv[0], what, argv[0]);
+	return false;
+}
+
+int
+cmd_reboot(struct console *c, int argc, char **argv)
+{
+	if (!confirmed(c, argc, argv, "restarts the appliance (the power-on "
+	    "self-tests run again)"))
+		return 1;
+	if (c->conf.reboot == NULL) {
+		console_printf(c, "reboot: not possible from this console\n");
+		return 1;
+	}
+	console_printf(c, "rebooting\n");
+	c->conf.reboot(c->conf.reboot_arg);
+	return 0;
+}
+
+int
+cmd_zeroize(struct console *c, int argc, char **argv)
+{
+	struct kmsd	*k = c->conf.kmsd;
+
+	if (!confirmed(c, argc, argv, "destroys every key in the token and "
+	    "stops serving until the appliance is provisioned again"))
+		return 1;
+	console_printf(c, "zeroizing\n");
+	if (state_zeroize(k, c->name, "console") != 0) {
+		console_printf(c, "zeroize: the token could NOT be zeroized "
+		    "completely (see the log); state %s\n",
+		    state_word(state_get()));
+		return 1;
+	}
+	console_printf(c, "zeroized: the token holds no secret objects; "
+	    "state %s\n", state_word(state_get()));
+	return 0;
 }

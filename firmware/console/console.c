@@ -17,6 +17,7 @@
 
 #include "board.h"
 #include "kmsd.h"
+#include "state.h"
 #include "store.h"
 
 #include "console.h"
@@ -41,8 +42,14 @@ const struct console_cmd console_cmds[] = {
 	{ .name = "status", .help = "appliance state, HSM, KMS URI, "
 	  "traffic, uptime", .usage = "status", .min_args = 0,
 	  .max_args = 0, .roles = R_ANY, .handler = cmd_status },
-	{ .name = "hsm", .help = "the HSM token", .usage = "hsm status",
+	{ .name = "hsm", .help = "the HSM token", .usage = "hsm status|login",
 	  .roles = R_ANY, .sub = cmd_hsm_sub },
+	{ .name = "trk", .help = "users' transport keys",
+	  .usage = "trk bootstrap-export USER", .roles = R_ADM,
+	  .sub = cmd_trk_sub },
+	{ .name = "passwd", .help = "change your own password (asked "
+	  "next)", .usage = "passwd", .min_args = 0, .max_args = 0,
+	  .roles = R_ANY, .handler = cmd_passwd },
 	{ .name = "user", .help = "MC users, bindings and revocations",
 	  .usage = "user add|delete|list|show|bind|unbind|revoke|unrevoke",
 	  .roles = R_ANY, .sub = cmd_user_sub },
@@ -51,22 +58,43 @@ const struct console_cmd console_cmds[] = {
 	  .sub = cmd_operator_sub, .flags = CONSOLE_CMD_BOOTSTRAP },
 	{ .name = "period", .help = "the user key period",
 	  .usage = "period show", .roles = R_ANY, .sub = cmd_period_sub },
-	{ .name = "audit", .help = "the audit trail", .usage = "audit show",
-	  .roles = R_AUD, .sub = cmd_audit_sub },
+	{ .name = "audit", .help = "the audit trail",
+	  .usage = "audit show|verify", .roles = R_AUD, .sub = cmd_audit_sub },
+	{ .name = "backup", .help = "encrypted backups of the store and the "
+	  "master secrets", .usage = "backup create|verify", .roles = R_ADM,
+	  .sub = cmd_backup_sub },
+	{ .name = "cert", .help = "this KMS's certificate",
+	  .usage = "cert show", .roles = R_ANY, .sub = cmd_cert_sub },
+	{ .name = "certcache", .help = "external KMS certificates served in "
+	  "the certificate cache", .usage = "certcache add|remove|list",
+	  .roles = R_ANY, .sub = cmd_certcache_sub },
+	{ .name = "restore", .help = "restore a backup onto this fresh "
+	  "token (key ceremony first)", .usage = "restore NAME confirm",
+	  .min_args = 1, .max_args = 2, .roles = R_ADM,
+	  .handler = cmd_restore },
 	{ .name = "config", .help = "the configuration (no secrets)",
-	  .usage = "config show", .roles = R_ANY, .sub = cmd_config_sub },
+	  .usage = "config show|set", .roles = R_ANY, .sub = cmd_config_sub },
 	{ .name = "selftest", .help = "run the crypto known-answer tests "
 	  "and ask the HSM", .usage = "selftest", .min_args = 0,
 	  .max_args = 0, .roles = R_OPS, .handler = cmd_selftest },
 	{ .name = "network", .help = "addresses, the forwarded port, "
 	  "counters", .usage = "network show", .roles = R_ANY,
 	  .sub = cmd_network_sub },
-	{ .name = "reboot", .help = "restart the appliance (not available "
-	  "in this release)", .usage = "reboot confirm", .min_args = 0,
-	  .max_args = 1, .roles = R_ADM, .handler = cmd_not_available },
-	{ .name = "zeroize", .help = "destroy every secret (not available "
-	  "in this release)", .usage = "zeroize confirm", .min_args = 0,
-	  .max_args = 1, .roles = R_ADM, .handler = cmd_not_available },
+	{ .name = "reboot", .help = "restart the appliance (orderly "
+	  "shutdown, then the power-on sequence)", .usage = "reboot confirm",
+	  .min_args = 0, .max_args = 1, .roles = R_ADM,
+	  .handler = cmd_reboot },
+	{ .name = "zeroize", .help = "destroy every secret in the token and "
+	  "memory; serving needs a new provisioning", .usage =
+	  "zeroize confirm", .min_args = 0, .max_args = 1, .roles = R_ADM,
+	  .handler = cmd_zeroize },
+	{ .name = "update", .help = "install a signed firmware image into "
+	  "the inactive slot (tried at the next boot)",
+	  .usage = "update PATH confirm", .min_args = 1, .max_args = 2,
+	  .roles = R_ADM, .handler = cmd_update },
+	{ .name = "firmware", .help = "the firmware slots and versions",
+	  .usage = "firmware show", .roles = R_ANY,
+	  .sub = cmd_firmware_sub },
 	{ .name = NULL }
 };
 
@@ -143,8 +171,8 @@ console_role_parse(const char *s, unsigned *role)
 const char *
 console_state(const struct kmsd *k)
 {
-	return atomic_load(&((struct kmsd *)k)->hsm_up) ? "operational" :
-	    "locked";
+	(void)k;
+	return state_word(state_get());
 }
 
 /*
@@ -209,10 +237,13 @@ console_audit(struct console *c, const char *outcome, const char *what)
 	if (console_store(c) == NULL)
 		return;
 	memset(&rec, 0, sizeof(rec));
-	rec.sa_kind = STORE_AUDIT_REFUSED;	/* see docs/console.md */
+	rec.sa_kind = STORE_AUDIT_OPERATOR;	/* see docs/console.md */
 	rec.sa_time = console_now_wall(c);
 	snprintf(rec.sa_subject, sizeof(rec.sa_subject), "console:%s",
 	    c->role != 0 ? c->name : "-");
+	if (c->role != 0)
+		snprintf(rec.sa_operator, sizeof(rec.sa_operator), "%s",
+		    c->name);
 	rec.sa_period_no = -1;
 	snprintf(rec.sa_request_id, sizeof(rec.sa_request_id), "console:%s",
 	    outcome);
@@ -410,6 +441,15 @@ password_line(struct console *c, const char *pass)
 			    strerror(-rc));
 		console_audit(c, rc == 0 ? "ok" : "failed", what);
 		rc = rc == 0 ? 0 : 1;
+		break;
+	case PEND_HSMPIN:
+		rc = cmd_hsm_pin_line(c, pass);
+		break;
+	case PEND_PASSWD_OLD:
+	case PEND_PASSWD_NEW1:
+	case PEND_PASSWD_NEW2:
+		if ((rc = cmd_passwd_line(c, pass)) < 0)
+			return 0;	/* the next line is asked for */
 		break;
 	default:
 		rc = 1;

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 struct kmsd;
+struct kms_conf;
 struct console;
 
 /* Limits. */
@@ -137,6 +138,24 @@ struct console_conf {
 	uint16_t	 port;		/* the KMS port forwarded on the host */
 	unsigned	 scrypt_log2n;	/* 0 = CONSOLE_SCRYPT_LOG2N (tests
 					   use a small value) */
+	/* reboot confirm: ask for an orderly restart (kmsd: main takes
+	   it); NULL: the command answers that it cannot */
+	void		(*reboot)(void *arg);
+	void		*reboot_arg;
+	/* hsm login (cmd_hsm.c): open the token with pin and run the rest
+	   of the boot (kmsd: main.c) while the appliance is locked with no
+	   token open.  who: the operator.  Returns an enum hsm_status
+	   (HSM_OK: logged in; the state tells the rest; HSM_ERR_PIN: the
+	   token refused the PIN; HSM_ERR_EXISTS: not locked or a token is
+	   open).  NULL: the command answers that it cannot. */
+	int		(*hsm_login)(void *arg, const char *who,
+			    const char *pin);
+	void		*hsm_login_arg;
+	/* config set (cmd_config.c): the file to rewrite and the running
+	   configuration that live keys are applied to (the one k->conf
+	   points at).  NULL: config set answers that it cannot. */
+	const char	*conf_path;
+	struct kms_conf	*conf_live;
 };
 
 /*
@@ -170,9 +189,17 @@ int		 console_run(struct console *c, const _Atomic bool *stop);
 
 /*
  * The appliance state, the same words everywhere (console, panel, health,
- * audit): "operational" or "locked" (the HSM does not answer).
+ * audit): state_word(state_get()) of firmware/state (state.h).
  */
 const char	*console_state(const struct kmsd *k);
+
+/*
+ * Sign the audit trail's checkpoints with the KMS signing key (the store's
+ * signer, store_audit_signer; cmd_audit.c).  Call once at boot after the
+ * HSM is open and k->key_sign is known.  0, or -1 (logged) when the key
+ * cannot be used: the trail is then chained but not signed.
+ */
+int		 console_audit_signer(struct kmsd *k);
 
 /*
  * kmsd -C: run a console on the board's console UART on its own thread.
@@ -180,5 +207,19 @@ const char	*console_state(const struct kmsd *k);
  */
 int		 console_start(const struct console_conf *conf);
 void		 console_stop(void);
+
+/*
+ * The front panel (panel.c): a console session of its own behind the
+ * board's panel (board.h panel_read / panel_show), on its own thread.
+ * Its menus map onto the same command table: "up"/"down" move through
+ * CONSOLE_PANEL_MENU, "ok" runs the item's command line, "back" returns
+ * to the menu, "enter TEXT" types TEXT as a command line (the keypad:
+ * login NAME, the password, ...).  Output is word-wrapped onto display
+ * lines 1..3 (line 0 is the state line); "up"/"down" scroll it.  Same
+ * roles, login, lockout and audit as the serial console.  Returns 0 or
+ * -errno; panel_stop ends it and joins the thread.
+ */
+int		 panel_start(const struct console_conf *conf);
+void		 panel_stop(void);
 
 #endif /* CONSOLE_H */

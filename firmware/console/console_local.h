@@ -24,6 +24,10 @@ enum console_pending {
 	PEND_LOGIN,		/* the password of pend_name */
 	PEND_OPADD1,		/* a new operator's password */
 	PEND_OPADD2,		/* the same again */
+	PEND_HSMPIN,		/* the token's user PIN (hsm login) */
+	PEND_PASSWD_OLD,	/* passwd: the current password */
+	PEND_PASSWD_NEW1,	/* passwd: the new one */
+	PEND_PASSWD_NEW2,	/* passwd: the new one again */
 };
 
 struct console {
@@ -38,20 +42,30 @@ struct console {
 	unsigned		 pend_role;
 	bool			 pend_bootstrap;
 	char			 pend_pass[CONSOLE_PASS_MAX + 1]; /* wiped */
+	unsigned		 pin_fails;	/* hsm login: refused PINs */
+	uint64_t		 pin_locked_until_ms;
 };
 
 /* The command tables (one per file). */
-extern const struct console_cmd cmd_hsm_sub[];
+extern const struct console_cmd cmd_hsm_sub[];		/* cmd_hsm.c */
 extern const struct console_cmd cmd_period_sub[];
-extern const struct console_cmd cmd_config_sub[];
+extern const struct console_cmd cmd_config_sub[];	/* cmd_config.c */
 extern const struct console_cmd cmd_network_sub[];
 extern const struct console_cmd cmd_user_sub[];	/* cmd_user.c */
 extern const struct console_cmd cmd_operator_sub[];
 extern const struct console_cmd cmd_audit_sub[];	/* cmd_audit.c */
+extern const struct console_cmd cmd_firmware_sub[];	/* cmd_update.c */
+console_handler	 cmd_update;
+extern const struct console_cmd cmd_backup_sub[];	/* cmd_backup.c */
+console_handler	 cmd_restore;				/* cmd_backup.c */
+extern const struct console_cmd cmd_certcache_sub[];	/* cmd_cert.c */
+extern const struct console_cmd cmd_cert_sub[];		/* cmd_cert.c */
+extern const struct console_cmd cmd_trk_sub[];		/* cmd_trk.c */
+console_handler	 cmd_passwd;				/* cmd_passwd.c */
 
 console_handler	 cmd_status, cmd_hsm_status, cmd_period_show,
 		    cmd_config_show, cmd_selftest, cmd_network_show,
-		    cmd_not_available;
+		    cmd_reboot, cmd_zeroize;
 
 /* Output. */
 int		 console_printf(struct console *c, const char *fmt, ...)
@@ -77,6 +91,16 @@ int		 op_add(struct console *c, const char *name, unsigned role,
 		    const char *pass);
 int		 op_list(struct console *c);
 int		 op_delete(struct console *c, const char *name);
+/* A new password for name: 0; 1 no such operator (message written);
+   -errno on I/O.  The same KDF and a fresh salt. */
+int		 op_set_password(struct console *c, const char *name,
+		    const char *pass);
+
+/* The password steps of hsm login and passwd (console.c calls them for
+   the pending line).  0 done, 1 refused or failed (message written),
+   -1 the next line is asked for (pending stays set). */
+int		 cmd_hsm_pin_line(struct console *c, const char *pin);
+int		 cmd_passwd_line(struct console *c, const char *pass);
 
 /* Session steps (console.c) used by the commands. */
 void		 console_begin_login(struct console *c, const char *name);

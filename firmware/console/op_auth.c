@@ -319,3 +319,34 @@ out:
 	free(recs);
 	return rc;
 }
+
+int
+op_set_password(struct console *c, const char *name, const char *pass)
+{
+	struct op_rec	*recs;
+	size_t		 n, i;
+	int		 rc;
+
+	if ((recs = calloc(CONSOLE_OPERATORS_MAX, sizeof(*recs))) == NULL)
+		return -ENOMEM;
+	if ((rc = load(c, recs, &n)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (strcmp(recs[i].name, name) == 0)
+			break;
+	if (i == n) {
+		console_printf(c, "passwd: no operator %s\n", name);
+		rc = 1;
+		goto out;
+	}
+	if (RAND_bytes(recs[i].salt, sizeof(recs[i].salt)) != 1 ||
+	    kdf(c, pass, recs[i].salt, recs[i].hash) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	rc = save(c, recs, n);
+out:
+	OPENSSL_cleanse(recs, CONSOLE_OPERATORS_MAX * sizeof(*recs));
+	free(recs);
+	return rc;
+}

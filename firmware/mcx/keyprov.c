@@ -64,12 +64,18 @@ static_assert(KP_SETS_MAX >= 1 + STORE_BINDINGS_MAX, "room for bindings");
  * failure.
  */
 static enum hsm_status
-kp_derive(const struct kmsd *k, const uint8_t uid[UID_LEN],
-    struct kp_keys *keys)
+kp_derive(const struct kmsd *k, const uint8_t uid[UID_LEN], uint64_t period,
+    struct kp_keys *keys, size_t *cached)
 {
 	enum hsm_status		 st;
 	size_t			 len;
 
+	/* Derived ahead and sealed (precompute.c): the same bytes. */
+	if (mcx_precompute_get(k, uid, period, keys->kk_rsk, keys->kk_ssk,
+	    keys->kk_pvt) == 0) {
+		(*cached)++;
+		return HSM_OK;
+	}
 	st = hsm_derive_rsk(k->hsm, k->key_sakke, uid, UID_LEN, keys->kk_rsk,
 	    sizeof(keys->kk_rsk), &len);
 	if (st == HSM_OK)
@@ -229,7 +235,7 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 	char			 identity[STORE_URI_MAX + 1];
 	uint64_t		 now_ntp, t, cur, want, from, to;
 	uint32_t		 secs;
-	size_t			 n = 0, nb = 0, i, len1;
+	size_t			 n = 0, nb = 0, i, len1, cached = 0;
 	enum hsm_status		 st;
 	bool			 named = false;
 	int			 status = -1, rc;
@@ -374,7 +380,7 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 			    NULL, ids[i], (int64_t)want);
 			goto done;
 		}
-		st = kp_derive(r.mr_kmsd, uids[i], &keys[i]);
+		st = kp_derive(r.mr_kmsd, uids[i], want, &keys[i], &cached);
 		if (st == HSM_ERR_DEVICE) {
 			status = mcx_refuse(&r, 503, "HSM unavailable", NULL,
 			    ids[i], (int64_t)want);
@@ -416,9 +422,9 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 		buf_reset(&res->body);
 		goto done;
 	}
-	log_info("%s: %s: %zu key set%s, period %llu (request %s)", __func__,
-	    req->peer, n, n == 1 ? "" : "s", (unsigned long long)want,
-	    r.mr_id);
+	log_info("%s: %s: %zu key set%s (%zu precomputed), period %llu "
+	    "(request %s)", __func__, req->peer, n, n == 1 ? "" : "s", cached,
+	    (unsigned long long)want, r.mr_id);
 	status = 0;
 done:
 	explicit_bzero(keys, sizeof(keys));	/* wipe: RSK, SSK, PVT */

@@ -316,18 +316,26 @@ fail:
 	return status;
 }
 
-/* The resources this release routes but does not implement: 501. */
+/*
+ * The resources this release routes but does not implement: 501 with a
+ * KmsError that says which function and why (docs/api.md "KMS Discovery
+ * Lookup and Redirect Upload").  Nothing of the request is read.
+ */
 static int
 mcx_unimplemented(const struct http_request *req, struct http_response *res,
     void *arg)
 {
 	const struct kmsd	*kmsd = arg;
+	const char		*msg;
 
 	if (kmsd == NULL || kmsd->conf == NULL) {
 		log_warnx("%s: no process context", __func__);
 		return -1;
 	}
-	return mcx_error_response(kmsd->conf, req, NULL, 501, NULL, res);
+	msg = strncmp(req->path, MCX_ROOT "/lookup", strlen(MCX_ROOT
+	    "/lookup")) == 0 ? MCX_MSG_LOOKUP : MCX_MSG_REDIRECT;
+	log_info("%s: %s: %s", __func__, req->peer, msg);
+	return mcx_error_response(kmsd->conf, req, NULL, 501, msg, res);
 }
 
 /* see mcx.h */

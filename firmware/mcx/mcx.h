@@ -46,6 +46,17 @@ struct kmsd;
 #define MCX_SCHEME_HTTP		"http://"
 #define MCX_SCHEME_HTTPS	"https://"
 
+/*
+ * The ErrorMsg of the two resources answered 501 (spec/mcx-kms.md 1.2,
+ * 3.10, 10: the request path and KmsLookup content of KMS Discovery
+ * Lookup, the KRR schema and what a KMS does with uploaded KRRs are not
+ * in the specification text available).
+ */
+#define MCX_MSG_LOOKUP		"KMS Discovery Lookup not supported: " \
+	"its request path and KmsLookup content are not specified"
+#define MCX_MSG_REDIRECT	"KMS Redirect Upload not supported: " \
+	"the KRR schema and the KMS's use of KRRs are not specified"
+
 /* Limits. */
 #define MCX_HOST_MAX		255	/* Host header used in ClientReqUrl */
 #define MCX_URL_MAX		4096	/* ClientReqUrl, bytes incl. NUL */
@@ -85,5 +96,19 @@ const char *mcx_error_msg(int status);
  */
 int	 mcx_open(struct kmsd *k, const char *data_dir);
 void	 mcx_close(struct kmsd *k);
+
+/*
+ * The next key period's key sets derived ahead (precompute.c,
+ * docs/identities.md "Precomputed key sets"): with [kms] precompute_lead
+ * > 0, start the background thread (lowest priority) that, within that
+ * many seconds of a period's end, derives and seals under the HSM the
+ * next period's key set of every user and bound identity in the store
+ * (at most [kms] precompute_max), for keyprov to serve.  Returns 0 (also
+ * when off), or -1 with a log line (kmsd goes on without the cache).
+ * mcx_precompute_stop joins the thread and wipes the cache; call it
+ * after net_stop, before the HSM is closed.
+ */
+int	 mcx_precompute_start(struct kmsd *k);
+void	 mcx_precompute_stop(void);
 
 #endif /* MCX_H */

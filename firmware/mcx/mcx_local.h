@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "crypto.h"
 #include "kmsd.h"
 #include "mcx.h"
 #include "store.h"
@@ -104,6 +105,25 @@ int	 mcx_sec_protect_body(const struct kmsd *k, const struct mcx_sec *s,
  * refused and answered (400/401/403/413/503, audited); -1 internal.
  */
 int	 mcx_sec_verify(struct mcx_req *r);
+
+/*
+ * precompute.c: the precomputed key set of uid for period (sealed in the
+ * cache, opened by the HSM) into rsk, ssk, pvt: 0, or -1 on a miss (the
+ * caller derives on demand; outputs untouched).
+ */
+int	 mcx_precompute_get(const struct kmsd *k, const uint8_t uid[UID_LEN],
+	    uint64_t period, uint8_t *rsk, uint8_t *ssk, uint8_t *pvt);
+struct mcx_precompute_stats {
+	bool		 ps_running;
+	size_t		 ps_entries;	/* sealed key sets held now */
+	size_t		 ps_max;	/* [kms] precompute_max */
+	uint64_t	 ps_period;	/* their key period */
+	uint64_t	 ps_passes;	/* passes over the store */
+	uint64_t	 ps_sealed;	/* key sets derived and sealed */
+	uint64_t	 ps_hits;	/* served to keyprov */
+	uint64_t	 ps_misses;	/* keyprov derived on demand */
+};
+void	 mcx_precompute_stats(struct mcx_precompute_stats *);
 
 /* keyprov.c, certcache.c: the handlers. */
 http_handler_fn	 mcx_keyprov, mcx_certcache, mcx_cert;

@@ -108,10 +108,66 @@ static const char schema_v2[] =
 	"CREATE INDEX audit_identity ON audit(identity, period_no);\n"
 	"CREATE INDEX audit_subject ON audit(subject);\n";
 
+/*
+ * Migration 3: the tamper-evident audit trail.  The table is rebuilt (a
+ * CHECK cannot be altered) with the operator kind (3), the operator's
+ * name, and the chain: each record's prev_hash and hash (docs/store.md).
+ * The records already there keep their ids and fields and are chained
+ * by store_audit_chain_existing before the append-only triggers come
+ * back.  Checkpoints (signed by the KMS signing key) get their own
+ * append-only table.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE audit_v3 (\n"
+	"	id		INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"	kind		INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),\n"
+	"	time		INTEGER NOT NULL,\n"
+	"	subject		TEXT NOT NULL,\n"
+	"	identity	TEXT NOT NULL,\n"
+	"	period_no	INTEGER NOT NULL,\n"
+	"	request_id	TEXT NOT NULL,\n"
+	"	token_id	TEXT NOT NULL,\n"
+	"	reason		TEXT NOT NULL,\n"
+	"	operator	TEXT NOT NULL DEFAULT '',\n"
+	"	prev_hash	BLOB NOT NULL CHECK (length(prev_hash) = 32),\n"
+	"	hash		BLOB NOT NULL CHECK (length(hash) = 32)\n"
+	") STRICT;\n"
+	"INSERT INTO audit_v3 (id, kind, time, subject, identity, period_no,\n"
+	"    request_id, token_id, reason, operator, prev_hash, hash)\n"
+	"    SELECT id, kind, time, subject, identity, period_no, request_id,\n"
+	"    token_id, reason, '', zeroblob(32), zeroblob(32) FROM audit\n"
+	"    ORDER BY id;\n"
+	"DROP TABLE audit;\n"
+	"ALTER TABLE audit_v3 RENAME TO audit;\n"
+	"CREATE INDEX audit_identity ON audit(identity, period_no);\n"
+	"CREATE INDEX audit_subject ON audit(subject);\n"
+	"CREATE TABLE audit_checkpoint (\n"
+	"	seq	INTEGER PRIMARY KEY,\n"
+	"	time	INTEGER NOT NULL,\n"
+	"	hash	BLOB NOT NULL CHECK (length(hash) = 32),\n"
+	"	key_id	BLOB NOT NULL CHECK (length(key_id) = 32),\n"
+	"	sig	BLOB NOT NULL CHECK (length(sig) = 64)\n"
+	") STRICT;\n";
+
+/* After the existing records are chained: append-only again. */
+static const char schema_v3_post[] =
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit\n"
+	"    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;\n"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
+	"    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;\n"
+	"CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON\n"
+	"    audit_checkpoint\n"
+	"    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;\n"
+	"CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON\n"
+	"    audit_checkpoint\n"
+	"    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;\n";
+
 /* see store_local.h */
 const struct store_migration store_migrations[] = {
-	{ 1, "initial schema", schema_v1 },
-	{ 2, "audit look-up indexes", schema_v2 },
+	{ 1, "initial schema", schema_v1, NULL, NULL },
+	{ 2, "audit look-up indexes", schema_v2, NULL, NULL },
+	{ 3, "audit chain, operator records, checkpoints", schema_v3,
+	    store_audit_chain_existing, schema_v3_post },
 };
 
 /* see store_local.h */
@@ -166,6 +222,20 @@ migrate_one(sqlite3 *db, const struct store_migration *mg)
 		    sqlite3_errmsg(db));
 		status = store_status_of(rc);
 		goto fail;
+	}
+	if (mg->mg_fn != NULL && (status = mg->mg_fn(db)) != STORE_OK) {
+		log_warnx("%s: migration %u: %s", __func__, mg->mg_version,
+		    store_strerror(status));
+		goto fail;
+	}
+	if (mg->mg_post != NULL) {
+		rc = sqlite3_exec(db, mg->mg_post, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			log_warnx("%s: migration %u: %s", __func__,
+			    mg->mg_version, sqlite3_errmsg(db));
+			status = store_status_of(rc);
+			goto fail;
+		}
 	}
 	rc = sqlite3_prepare_v2(db, "INSERT INTO schema_version "
 	    "(version, name, applied) VALUES (?1, ?2, ?3)", -1, &s, NULL);

@@ -104,13 +104,27 @@ static const char *const store_sql[ST__COUNT] = {
 	    "UPDATE cert_cache SET version = version + 1 WHERE id = 1 "
 	    "RETURNING version",
 	[ST_AUDIT_ADD] =
-	    "INSERT INTO audit (kind, time, subject, identity, period_no, "
-	    "request_id, token_id, reason) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    "INSERT INTO audit (id, kind, time, subject, identity, period_no, "
+	    "request_id, token_id, reason, operator, prev_hash, hash) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_AUDIT_READ] =
 	    "SELECT id, kind, time, subject, identity, period_no, "
-	    "request_id, token_id, reason FROM audit "
+	    "request_id, token_id, reason, operator FROM audit "
 	    "WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_AUDIT_LAST] =
+	    "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+	[ST_AUDIT_WALK] =
+	    "SELECT id, kind, time, subject, identity, period_no, "
+	    "request_id, token_id, reason, operator, prev_hash, hash "
+	    "FROM audit ORDER BY id",
+	[ST_CKPT_LAST] =
+	    "SELECT seq, time FROM audit_checkpoint ORDER BY seq DESC LIMIT 1",
+	[ST_CKPT_ADD] =
+	    "INSERT INTO audit_checkpoint (seq, time, hash, key_id, sig) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_CKPT_WALK] =
+	    "SELECT seq, time, hash, key_id, sig FROM audit_checkpoint "
+	    "ORDER BY seq",
 };
 
 /* see store_local.h */
@@ -176,6 +190,8 @@ store_strerror(int status)
 	case STORE_ERR_CORRUPT:	return "database damaged";
 	case STORE_ERR_MEMORY:	return "out of memory";
 	case STORE_ERR_SPACE:	return "output too small";
+	case STORE_ERR_FULL:	return "storage below the reserve";
+	case STORE_ERR_TAMPERED: return "audit trail does not verify";
 	default:		return "database error";
 	}
 }
@@ -286,6 +302,10 @@ store_bind_args(sqlite3_stmt *s, const struct store_arg *args, size_t nargs)
 			break;
 		case STORE_ARG_INT:
 			rc = sqlite3_bind_int64(s, (int)i + 1, args[i].ar_int);
+			break;
+		case STORE_ARG_BLOB:
+			rc = sqlite3_bind_blob(s, (int)i + 1, args[i].ar_text,
+			    args[i].ar_len, SQLITE_STATIC);
 			break;
 		default:
 			rc = SQLITE_MISUSE;
@@ -615,6 +635,57 @@ precreate(const char *path)
 	return STORE_OK;
 }
 
+/*
+ * A restore staged by the console (store_restore_write into
+ * <dir>/restore/): move it into place before the database is opened.  The
+ * database it replaces is kept as kms.db.replaced; its -wal and -shm go.
+ */
+static int
+restore_pending(const char *dir)
+{
+	static const char *const gone[] = { "-wal", "-shm" };
+	char		 staged[BOARD_PATH_MAX], db[BOARD_PATH_MAX];
+	char		 p[BOARD_PATH_MAX + 16];
+	struct stat	 sb;
+	size_t		 i;
+	int		 dfd;
+
+	if (snprintf(staged, sizeof(staged), "%s/%s/%s", dir,
+	    STORE_RESTORE_DIR, STORE_DB_NAME) >= (int)sizeof(staged) ||
+	    snprintf(db, sizeof(db), "%s/%s", dir, STORE_DB_NAME) >=
+	    (int)sizeof(db))
+		return STORE_ERR_ARGS;
+	if (lstat(staged, &sb) != 0)
+		return STORE_OK;		/* nothing staged */
+	if (!S_ISREG(sb.st_mode)) {
+		log_warnx("%s: %s is not a file", __func__, staged);
+		return STORE_ERR_ARGS;
+	}
+	snprintf(p, sizeof(p), "%s.replaced", db);
+	if (rename(db, p) != 0 && errno != ENOENT) {
+		log_warn("%s: %s", __func__, db);
+		return STORE_ERR_GENERAL;
+	}
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", db, gone[i]);
+		if (unlink(p) != 0 && errno != ENOENT) {
+			log_warn("%s: %s", __func__, p);
+			return STORE_ERR_GENERAL;
+		}
+	}
+	if (rename(staged, db) != 0) {
+		log_warn("%s: %s", __func__, staged);
+		return STORE_ERR_GENERAL;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	log_info("store: the restored database is in place (the one it "
+	    "replaced is %s.replaced)", STORE_DB_NAME);
+	return STORE_OK;
+}
+
 /* see store.h */
 int
 store_open(const struct store_conf *conf, struct store **out)
@@ -627,7 +698,9 @@ store_open(const struct store_conf *conf, struct store **out)
 	if (conf == NULL || out == NULL || conf->sc_data_dir == NULL ||
 	    conf->sc_conns > STORE_CONNS_MAX ||
 	    conf->sc_busy_ms > STORE_BUSY_MS_MAX ||
-	    conf->sc_version > STORE_SCHEMA_VERSION)
+	    conf->sc_version > STORE_SCHEMA_VERSION ||
+	    conf->sc_alarm_free_mb > STORE_FREE_MB_MAX ||
+	    conf->sc_reserve_mb > STORE_FREE_MB_MAX)
 		return STORE_ERR_ARGS;
 	*out = NULL;
 	if (stat(conf->sc_data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -646,12 +719,19 @@ store_open(const struct store_conf *conf, struct store **out)
 	    conf->sc_busy_ms;
 	want = conf->sc_version == 0 ? STORE_SCHEMA_VERSION :
 	    conf->sc_version;
+	st->st_alarm_free = (conf->sc_alarm_free_mb == 0 ?
+	    STORE_DEF_ALARM_FREE_MB : conf->sc_alarm_free_mb) << 20;
+	st->st_reserve_free = (conf->sc_reserve_mb == 0 ?
+	    STORE_DEF_RESERVE_MB : conf->sc_reserve_mb) << 20;
 	n = snprintf(st->st_path, sizeof(st->st_path), "%s/%s",
 	    conf->sc_data_dir, STORE_DB_NAME);
 	if (n < 0 || (size_t)n >= sizeof(st->st_path)) {
 		status = STORE_ERR_ARGS;
 		goto fail;
 	}
+	snprintf(st->st_dir, sizeof(st->st_dir), "%s", conf->sc_data_dir);
+	if ((status = restore_pending(st->st_dir)) != STORE_OK)
+		goto fail;
 	status = precreate(st->st_path);
 	if (status != STORE_OK)
 		goto fail;

@@ -48,15 +48,28 @@
 #define STORE_CERT_XML_MAX	65536	/* one (Signed)KmsCertificate */
 #define STORE_CERTS_MAX		1024	/* external KMS certificates */
 #define STORE_CONNS_MAX		16	/* connections in the pool */
+#define STORE_OPERATOR_MAX	64	/* an operator name in an audit record */
+#define STORE_HASH_LEN		32	/* SHA-256: audit chain, key ids */
+#define STORE_PUBKEY_LEN	65	/* P-256 04||x||y: checkpoint key */
+#define STORE_SIG_LEN		64	/* ECDSA P-256 r||s */
+#define STORE_VERIFY_KEYS_MAX	16	/* trusted keys for audit verify */
+#define STORE_PROBLEM_MAX	160	/* store_verify.sv_problem */
+#define STORE_CKPT_EVERY_MAX	100000	/* records between checkpoints */
+#define STORE_CKPT_SECONDS_MAX	86400	/* seconds between checkpoints */
+#define STORE_FREE_MB_MAX	(1ULL << 30)	/* alarm / reserve ceiling, MB */
 #define STORE_BUSY_MS_MAX	60000	/* busy timeout ceiling */
 
 /* Defaults (store_conf fields left 0). */
 #define STORE_DEF_CONNS		4
 #define STORE_DEF_BUSY_MS	5000
 #define STORE_DB_NAME		"kms.db"
+#define STORE_DEF_ALARM_FREE_MB	64	/* alarm below this much free space */
+#define STORE_DEF_RESERVE_MB	8	/* refuse issuance below this */
+#define STORE_CKPT_DEF_EVERY	64	/* a checkpoint every N records ... */
+#define STORE_CKPT_DEF_SECONDS	300	/* ... or after T seconds */
 
 /* The schema version this firmware writes (see docs/store.md). */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 /* key_period value of a revocation that covers every period. */
 #define STORE_PERIOD_ALL	(-1)
@@ -75,6 +88,8 @@ enum store_status {
 	STORE_ERR_CORRUPT	= -9,	/* the database file is damaged */
 	STORE_ERR_MEMORY	= -10,	/* allocation failed */
 	STORE_ERR_SPACE		= -11,	/* an output buffer is too small */
+	STORE_ERR_FULL		= -12,	/* storage below the reserve */
+	STORE_ERR_TAMPERED	= -13,	/* the audit chain does not verify */
 };
 
 struct store;
@@ -89,6 +104,10 @@ struct store_conf {
 	unsigned	 sc_version;	/* migrate up to this schema version;
 					   0 = STORE_SCHEMA_VERSION (tests and
 					   staged upgrades use lower values) */
+	uint64_t	 sc_alarm_free_mb; /* store_alarm below this free
+					   space; 0 = STORE_DEF_ALARM_FREE_MB */
+	uint64_t	 sc_reserve_mb;	/* issuance records refused below
+					   this; 0 = STORE_DEF_RESERVE_MB */
 };
 
 /*
@@ -298,6 +317,8 @@ int		 store_cache_version(struct store *st, uint64_t *version);
 enum store_audit_kind {
 	STORE_AUDIT_ISSUED	= 1,	/* a key set was released */
 	STORE_AUDIT_REFUSED	= 2,	/* a request was refused */
+	STORE_AUDIT_OPERATOR	= 3,	/* an operator command or a state
+					   change (schema 3) */
 };
 
 /*
@@ -316,9 +337,25 @@ struct store_audit {
 	char		 sa_request_id[STORE_REQID_MAX + 1];
 	char		 sa_token_id[STORE_TOKID_MAX + 1];
 	char		 sa_reason[STORE_REASON_MAX + 1];	/* refusals */
+	char		 sa_operator[STORE_OPERATOR_MAX + 1];	/* operator
+					   records: who ("" for the system) */
 };
 
-/* Append a record; it is durable when this returns 0. */
+/*
+ * Append a record; it is durable when this returns 0.  The record is
+ * chained (docs/store.md): it stores the hash of the record before it and
+ * its own hash = SHA-256(previous hash || its canonical bytes), computed
+ * in the same transaction as the insert, so appends are serialised.  When
+ * a signer is set and a checkpoint is due, the checkpoint is written in
+ * the same transaction (a signing failure is logged and retried on the
+ * next append; it never loses the record).
+ *
+ * Fail closed: an issuance record (STORE_AUDIT_ISSUED) is refused with
+ * STORE_ERR_FULL while the free space of the data directory is below the
+ * reserve, so refusals and operator records still fit after issuance has
+ * stopped.  Any failure raises the audit alarm (store_alarm) until an
+ * append succeeds again.
+ */
 int		 store_audit_add(struct store *st,
 		    const struct store_audit *rec);
 /*
@@ -327,5 +364,129 @@ int		 store_audit_add(struct store *st,
  */
 int		 store_audit_read(struct store *st, int64_t after_id,
 		    struct store_audit *out, size_t max, size_t *n);
+
+/*
+ * Audit checkpoints.  A checkpoint is (seq, time, hash of record seq),
+ * signed with ECDSA P-256 by the KMS signing key over
+ * SHA-256("kms-audit-checkpoint/1" || seq || time || hash) (64-bit big
+ * endian integers).  It is stored with the SHA-256 of the signer's public
+ * key (its key id).  The store does not sign itself: the caller gives a
+ * function that signs a digest in the HSM.  sign returns 0 and the 64
+ * bytes r||s, or non-zero.
+ */
+typedef int	 store_sign_fn(void *arg, const uint8_t digest[32],
+		    uint8_t sig[STORE_SIG_LEN]);
+
+struct store_signer {
+	store_sign_fn	*ss_sign;
+	void		*ss_arg;	/* kept; must outlive the store */
+	uint8_t		 ss_pub[STORE_PUBKEY_LEN];	/* 04||x||y */
+	unsigned	 ss_every;	/* a checkpoint after this many
+					   records; 0 = STORE_CKPT_DEF_EVERY */
+	unsigned	 ss_seconds;	/* or when the last one is this old
+					   at an append; 0 = default */
+};
+
+/*
+ * Set the signer (once, before the store is used by other threads;
+ * STORE_ERR_EXISTS on a second call).  STORE_ERR_ARGS for a NULL sign
+ * function, a public key not on P-256 or limits beyond the maxima.
+ */
+int		 store_audit_signer(struct store *st,
+		    const struct store_signer *signer);
+
+/*
+ * Write a checkpoint over the newest record now (an operator's audit
+ * verify, shutdown).  0 also when the newest record has one already;
+ * STORE_ERR_NOTFOUND when there is no record or no signer.
+ */
+int		 store_audit_checkpoint(struct store *st, int64_t now);
+
+/* What store_audit_verify found. */
+struct store_verify {
+	int64_t		 sv_records;	/* records walked */
+	int64_t		 sv_last_seq;	/* the newest record's seq */
+	int64_t		 sv_checkpoints;	/* checkpoints seen */
+	int64_t		 sv_ckpt_verified;	/* ... signature checked */
+	int64_t		 sv_ckpt_unknown;	/* ... by a key not given */
+	int64_t		 sv_signed_upto;	/* newest record covered by a
+					   verified checkpoint (0: none) */
+	int64_t		 sv_bad_seq;	/* first bad record or checkpoint */
+	char		 sv_problem[STORE_PROBLEM_MAX];	/* what, or "" */
+};
+
+/*
+ * Walk the whole audit trail and check it: sequence numbers 1, 2, 3 ...
+ * without a gap, every record's stored previous hash equal to the hash
+ * of the record before it, every record's hash recomputed from its
+ * fields, every checkpoint equal to the hash of its record and not
+ * beyond the newest record, and each checkpoint whose key id is one of
+ * keys[0..nkeys) (P-256 points; at most STORE_VERIFY_KEYS_MAX) signed by
+ * that key.  A checkpoint by another key is counted in sv_ckpt_unknown,
+ * not trusted.  Any failure: STORE_ERR_TAMPERED, with sv_bad_seq and
+ * sv_problem saying where and what (the first one found).  This reads
+ * the database only, so an auditor can run it on a copy (kms-admin
+ * audit-verify) with the KMS public key from the KMS certificate.
+ */
+int		 store_audit_verify(struct store *st,
+		    const uint8_t (*keys)[STORE_PUBKEY_LEN], size_t nkeys,
+		    struct store_verify *out);
+
+/* The key id of a public key: SHA-256 of its 65 bytes. */
+void		 store_key_id(const uint8_t pub[STORE_PUBKEY_LEN],
+		    uint8_t out[STORE_HASH_LEN]);
+
+/*
+ * The storage alarm, for the front panel and the console: true and a
+ * short line in out, at most 20 columns for the panel ("ALARM audit
+ * failed", "ALARM disk 12MB free") while the last audit append failed or the free space of the
+ * data directory is below sc_alarm_free_mb; false and "" otherwise.
+ * Cheap; reads the state the last append or store_space_check left.
+ */
+bool		 store_alarm(struct store *st, char *out, size_t size);
+
+/*
+ * Measure the free space of the data directory now (statvfs) and update
+ * the alarm; *free_bytes (may be NULL) gets it.  kmsd calls it every few
+ * seconds, store_audit_add on every append.
+ */
+int		 store_space_check(struct store *st, uint64_t *free_bytes);
+
+/*
+ * The supervision loop's periodic store work, cheap enough for every
+ * tick: store_space_check; at most every STORE_TICK_CKPT_S seconds, a
+ * checkpoint over the newest record when it has none and the last one is
+ * ss_seconds old (so a quiet appliance's last records get signed too, not
+ * only at the next append); then whether the alarm line (store_alarm)
+ * changed since the previous poll: the caller redraws the panel when it
+ * did.  One caller thread.
+ */
+#define STORE_TICK_CKPT_S	10
+bool		 store_alarm_poll(struct store *st);
+
+/* Backup ----------------------------------------------------------------- */
+
+/*
+ * A consistent snapshot of the whole database into the file path (made
+ * with mode 0600; it must not exist), through SQLite's online backup
+ * API: writers may go on while it runs.  The snapshot is a plain SQLite
+ * database in rollback-journal mode; docs/operator-guide.md has how the
+ * backup file wraps it.
+ */
+int		 store_snapshot(struct store *st, const char *path);
+
+/*
+ * A restore's store: write the snapshot db (len bytes, from a backup
+ * file) as <dir>/<STORE_DB_NAME>, mode 0600, synced; dir must exist and
+ * hold no database (STORE_ERR_EXISTS).  Used with dir = the data
+ * directory by kms-provision restore (kmsd not running), and with dir =
+ * <data>/STORE_RESTORE_DIR by the console's restore (kmsd running): the
+ * next store_open of the data directory then moves the staged database
+ * into place (the one it replaces is kept as kms.db.replaced) before it
+ * opens it.
+ */
+#define STORE_RESTORE_DIR	"restore"
+int		 store_restore_write(const char *dir, const uint8_t *db,
+		    size_t len);
 
 #endif /* STORE_H */

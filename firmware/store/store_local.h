@@ -7,6 +7,7 @@
 #define STORE_LOCAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <sqlite3.h>
@@ -52,6 +53,11 @@ enum store_stmt {
 	ST_CACHE_BUMP,
 	ST_AUDIT_ADD,
 	ST_AUDIT_READ,
+	ST_AUDIT_LAST,
+	ST_AUDIT_WALK,
+	ST_CKPT_LAST,
+	ST_CKPT_ADD,
+	ST_CKPT_WALK,
 	ST__COUNT
 };
 
@@ -70,6 +76,21 @@ struct store {
 	unsigned	 st_busy_ms;
 	struct store_conn st_conn[STORE_CONNS_MAX];
 	char		 st_path[BOARD_PATH_MAX];
+	char		 st_dir[BOARD_PATH_MAX];
+
+	/* Audit checkpoints (under st_write: set before any writer runs). */
+	struct store_signer st_signer;
+	bool		 st_has_signer;
+
+	/* The alarm (store_alarm): read by any thread. */
+	uint64_t	 st_alarm_free;		/* bytes */
+	uint64_t	 st_reserve_free;	/* bytes */
+	_Atomic bool	 st_audit_failed;	/* the last audit write failed */
+	_Atomic uint64_t st_free_bytes;	/* free bytes, last statvfs */
+	_Atomic bool	 st_free_known;
+	char		 st_alarm_shown[64];	/* store_alarm_poll's last */
+	int64_t		 st_tick_ckpt;		/* ... and its last checkpoint
+						   look (wall seconds) */
 };
 
 /*
@@ -80,6 +101,7 @@ struct store {
 enum store_arg_type {
 	STORE_ARG_TEXT,		/* ar_text (NULL binds ""), ar_len bytes */
 	STORE_ARG_INT,		/* ar_int */
+	STORE_ARG_BLOB,		/* ar_text as bytes, ar_len bytes */
 };
 
 struct store_arg {
@@ -92,6 +114,7 @@ struct store_arg {
 #define STORE_TEXT(v)		{ STORE_ARG_TEXT, (v), -1, 0 }
 #define STORE_TEXTN(v, n)	{ STORE_ARG_TEXT, (v), (int)(n), 0 }
 #define STORE_INT(v)		{ STORE_ARG_INT, NULL, 0, (sqlite3_int64)(v) }
+#define STORE_BLOB(v, n)	{ STORE_ARG_BLOB, (const char *)(v), (int)(n), 0 }
 #define STORE_ARGS(...)							\
 	((const struct store_arg[]){ __VA_ARGS__ }),			\
 	(sizeof((const struct store_arg[]){ __VA_ARGS__ }) /		\
@@ -103,11 +126,17 @@ struct store_arg {
  */
 typedef int	 store_row_fn(void *arg, sqlite3_stmt *s, size_t i);
 
-/* A migration: the SQL that takes the schema from version - 1 to version. */
+/*
+ * A migration: the SQL that takes the schema from version - 1 to version,
+ * then mg_fn (may be NULL) for what SQL cannot do, in the same
+ * transaction.
+ */
 struct store_migration {
 	unsigned	 mg_version;
 	const char	*mg_name;
 	const char	*mg_sql;
+	int		(*mg_fn)(sqlite3 *db);
+	const char	*mg_post;	/* SQL after mg_fn, or NULL */
 };
 
 /* store.c */
@@ -186,6 +215,20 @@ int		 store_list(struct store *st, enum store_stmt id,
 int		 store_write(struct store *st, enum store_stmt id,
 		    const struct store_arg *args, size_t nargs,
 		    bool must_change);
+
+/* audit.c */
+
+/*
+ * The chain hash of one record: SHA-256(prev || canonical bytes of rec
+ * with its sequence number seq); see docs/store.md for the encoding.
+ */
+void		 store_audit_hash(const uint8_t prev[STORE_HASH_LEN],
+		    int64_t seq, const struct store_audit *rec,
+		    uint8_t out[STORE_HASH_LEN]);
+/* Migration 3: chain the records already in the table (schema.c). */
+int		 store_audit_chain_existing(sqlite3 *db);
+/* Fill rec from a row whose columns 0..9 are as ST_AUDIT_READ's. */
+void		 store_audit_row(sqlite3_stmt *s, struct store_audit *rec);
 
 /* schema.c */
 

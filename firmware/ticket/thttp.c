@@ -9,8 +9,11 @@
  * wrong method 405 (net/ from the route table), no or unknown requesttype
  * 404, wrong content type, bad base64, unparseable MIKEY or a data type
  * that does not match requesttype 400, a body over TKMS_BODY_MAX or a
- * message over MK_MSG_MAX 413, PK variants 501, HSM trouble 503 with
- * Retry-After.  MIKEY-level refusals are a MIKEY Error message in a 200.
+ * message over MK_MSG_MAX 413, HSM trouble or an unreachable peer KMS 503
+ * with Retry-After.  MIKEY-level refusals (PK variants included: error
+ * 11) are a MIKEY Error message in a 200.  [ticket] sets skew, lifetime,
+ * replay cache and the peer KMS (tpeer.c); a resolve over TLS whose client
+ * certificate names the peer gets the peer's key (tkms_handle_peer).
  * Every refusal and every release is audited (store), never with keys.
  */
 #include <pthread.h>
@@ -22,6 +25,7 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "board.h"
 #include "hsm.h"
@@ -29,6 +33,7 @@
 #include "net.h"
 #include "store.h"
 #include "ticket.h"
+#include "ticket_local.h"
 
 #define RETRY_AFTER	"5"
 #define PSK_GEN		1	/* psk.1.<B-TID>|<identity> */
@@ -37,7 +42,8 @@ static pthread_once_t	 tkms_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t	 tkms_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct tkms	*tkms_g;
 static struct hsm	*tkms_hsm;
-static const char	*tkms_kms_id;
+static const struct kms_conf *tkms_cf;
+static struct tpeer	*tkms_peer;	/* [ticket] peer KMS, or NULL */
 
 /* tk_key hmac callback: HMAC-SHA-256 in the token with key k->id. */
 static int
@@ -143,6 +149,39 @@ keys_random(void *ctx, uint8_t *out, size_t len)
 	return hsm_random(ctx, out, len) == HSM_OK ? 0 : -1;
 }
 
+/* tkms_keys.peer_resolve: through the link of tpeer.c. */
+static int
+keys_peer_resolve(void *ctx, tkms_k2k_build_fn *build, void *bctx,
+    uint8_t *ans, size_t ans_size, size_t *ans_len)
+{
+	(void)ctx;
+	return tpeer_resolve(tkms_peer, build, bctx, ans, ans_size, ans_len);
+}
+
+/* The client side of the peer link: our TLS certificate and HSM key. */
+static void
+peer_init(void)
+{
+	struct evp_pkey_st	*pk = NULL;
+	hsm_key_id		 id;
+
+	if (tkms_cf->ticket_peer_id[0] == '\0')
+		return;
+	if (hsm_key_find(tkms_hsm, HSM_KC_TLS, tkms_cf->tls_key_label, &id) !=
+	    HSM_OK || hsm_tls_pkey(tkms_hsm, id, &pk) != HSM_OK) {
+		log_warnx("ticket: no TLS key '%s' for the peer KMS link",
+		    tkms_cf->tls_key_label);
+		return;
+	}
+	if (tpeer_new(tkms_cf->ticket_peer_url, tkms_cf->ticket_peer_id,
+	    tkms_cf->ticket_peer_ca, tkms_cf->tls_cert, pk, &tkms_peer) != 0)
+		log_warnx("ticket: the peer KMS link did not start");
+	else
+		log_info("ticket: peer KMS %s at %s", tkms_cf->ticket_peer_id,
+		    tkms_cf->ticket_peer_url);
+	EVP_PKEY_free(pk);	/* the TLS context keeps its reference */
+}
+
 static void
 tkms_init(void)
 {
@@ -155,9 +194,21 @@ tkms_init(void)
 	keys.random = keys_random;
 	keys.ctx = tkms_hsm;
 	memset(&conf, 0, sizeof(conf));
-	conf.kms_id = tkms_kms_id;
+	conf.kms_id = tkms_cf->kms_uri;
+	conf.skew = tkms_cf->ticket_skew;
+	conf.lifetime = tkms_cf->ticket_lifetime;
+	conf.replay_max = tkms_cf->ticket_replay;
+	peer_init();
+	if (tkms_cf->ticket_peer_id[0] != '\0')
+		conf.peer_id = tkms_cf->ticket_peer_id;
+	if (tkms_peer != NULL)
+		keys.peer_resolve = keys_peer_resolve;
 	if (tkms_new(&conf, &keys, &tkms_g) != 0)
 		log_warnx("ticket: the MIKEY-TICKET KMS did not start");
+	else
+		log_info("ticket: MIKEY-TICKET KMS %s: skew %u s, lifetime %u s,"
+		    " replay cache %u", conf.kms_id, conf.skew, conf.lifetime,
+		    (unsigned)conf.replay_max);
 }
 
 /* The value of query parameter name, into out; 0 found, -1 not. */
@@ -258,9 +309,10 @@ ticket_http(const struct http_request *req, struct http_response *res,
 	enum tkms_req		 rq;
 	char			 rt[32], *b64 = NULL;
 	uint8_t			*msg = NULL, *out = NULL;
+	struct tkms_peer_in	 pin;
 	size_t			 mlen, olen = 0, blen;
 	int64_t			 now;
-	int			 rc = -1;
+	int			 rc = -1, pst = 1;
 
 	if (k == NULL || k->conf == NULL || req == NULL || res == NULL)
 		return -1;
@@ -291,7 +343,7 @@ ticket_http(const struct http_request *req, struct http_response *res,
 	pthread_mutex_lock(&tkms_mtx);
 	if (tkms_hsm == NULL) {
 		tkms_hsm = k->hsm;
-		tkms_kms_id = k->conf->kms_uri;
+		tkms_cf = k->conf;
 	}
 	pthread_mutex_unlock(&tkms_mtx);
 	(void)pthread_once(&tkms_once, tkms_init);
@@ -318,8 +370,18 @@ ticket_http(const struct http_request *req, struct http_response *res,
 		rc = 0;
 		goto out;
 	}
-	if (tkms_handle(tkms_g, rq, msg, mlen, now, out, MK_MSG_MAX, &olen,
-	    &r) != 0 || r.http != 200) {
+	/* A resolve over mutual TLS from the peer KMS (tpeer.c). */
+	if (rq == TKMS_TICKET_RESOLVE && tkms_cf->ticket_peer_id[0] != '\0')
+		pst = tpeer_from_request(req->tls, tkms_cf->ticket_peer_id,
+		    &pin);
+	if (pst < 0) {
+		http_refuse(k, req, res, &r, 503, "TLS keying material not "
+		    "exported", now);
+		rc = 0;
+		goto out;
+	}
+	if (tkms_handle_peer(tkms_g, rq, msg, mlen, now, pst == 0 ? &pin :
+	    NULL, out, MK_MSG_MAX, &olen, &r) != 0 || r.http != 200) {
 		http_refuse(k, req, res, &r, r.http ? r.http : 500, NULL, now);
 		rc = 0;
 		goto out;
@@ -337,7 +399,8 @@ ticket_http(const struct http_request *req, struct http_response *res,
 		log_info("ticket: %s: %s", req->peer, r.reason);
 	rc = 0;
  out:
-	/* wipe: the answer carries encrypted keys only, but be tidy */
+	/* wipe: the channel key; the answer carries encrypted keys only */
+	OPENSSL_cleanse(&pin, sizeof(pin));
 	if (out != NULL)
 		OPENSSL_cleanse(out, MK_MSG_MAX);
 	free(out);

@@ -563,6 +563,8 @@ const char	*mk_strerror(enum mk_status status);
 #define TK_C_SALT		0x29B88916u
 #define TK_C_MPKI		0x220E99A2u
 #define TK_C_MPKR		0x1F4D675Bu
+#define TK_C_MPKR_FORK		0x2B288856u	/* MPKr' (RFC 6043 5.1.1) */
+#define TK_C_TGK_FORK		0x1512B54Au	/* TGK' */
 
 /* Label type bytes (RFC 6043 5.1, A.2). */
 #define TK_L_INIT		0x01	/* keys of an initial message */
@@ -570,6 +572,8 @@ const char	*mk_strerror(enum mk_status status);
 #define TK_L_TEK		0x03	/* TEK from TGK */
 #define TK_L_TPK		0x05	/* keys from the ticket key */
 #define TK_L_MPK		0x06	/* MPKi / MPKr from MPK */
+#define TK_L_FORK		0x00	/* forked MPKr' / TGK' */
+#define TK_L_VR			0x04	/* Vr of Initiator Data, from MPKr */
 
 /*
  * A key the PRF runs on: either hmac != NULL (HMAC-SHA-256 with a key held
@@ -608,6 +612,28 @@ int		 tk_derive_keys(const struct tk_key *k, uint8_t id8,
 		    uint32_t csb, uint8_t type, const uint8_t *r1, size_t r1_len,
 		    const uint8_t *r2, size_t r2_len, bool two,
 		    struct tk_keyset *out);
+/*
+ * Key forking (RFC 6043 5.1.1): out = PRF(key, cnst || 0xFF || 0xFFFFFFFF
+ * || 0x00 || len ID (16 bits) || ID || len RANDRkms (8 bits) || RANDRkms),
+ * 256 bits; cnst TK_C_MPKR_FORK (MPKr') or TK_C_TGK_FORK (TGK').  id is
+ * the ID Data of the IDRr of RESOLVE_RESP / TRANSFER_RESP.  0 or -1.
+ */
+int		 tk_fork(const uint8_t key[TK_KEY_LEN], uint32_t cnst,
+		    const uint8_t *id, size_t id_len, const uint8_t *rkms,
+		    size_t rkms_len, uint8_t out[TK_KEY_LEN]);
+/*
+ * The auth_key of Vr in Initiator Data (RFC 6043 6.10): PRF(MPKr,
+ * 0x2D22AC75 || 0xFF || 0xFFFFFFFF || 0x04), 256 bits.  0 or -1.
+ */
+int		 tk_vr_key(const uint8_t mpkr[TK_KEY_LEN],
+		    uint8_t auth[TK_KEY_LEN]);
+/*
+ * MPKi (cnst TK_C_MPKI) or MPKr (TK_C_MPKR) of a base-ticket MPK and
+ * ticket RAND (RFC 6043 A.2.2).  0 or -1.
+ */
+int		 tk_mpk_derive(const uint8_t mpk[TK_KEY_LEN], uint32_t cnst,
+		    const uint8_t *rand, size_t rand_len,
+		    uint8_t out[TK_KEY_LEN]);
 /* AES-CM-256 (RFC 3830 4.2.3), IV from salt, CSB ID and T.  0 or -1. */
 int		 tk_aes_cm(const uint8_t key[TK_KEY_LEN],
 		    const uint8_t salt[TK_SALT_LEN], uint32_t csb, uint64_t t,
@@ -672,6 +698,30 @@ enum tf_status	 tf_open(tf_key_fn *find, void *ctx, const struct mk_tp *tp,
 #define TKMS_LIFETIME_DEFAULT	3600	/* longest ticket validity, s */
 #define TKMS_REPLAY_MAX		4096	/* replay cache entries */
 
+/*
+ * KMS to KMS (TS 33.328 6.2.3.8, RFC 6043 section 10; tk2k.c, docs/ticket.md
+ * 9).  KMS_R forwards the resolve of a ticket whose TP Data names the peer
+ * KMS (IDRkms) in a RESOLVE_INIT_PSK of its own over mutual TLS; its PSK
+ * is keying material exported from that TLS session (RFC 8446 7.5, label
+ * TK2K_EXPORTER_LABEL), so the MIKEY exchange is bound to the
+ * authenticated channel.  KMS_R then re-encodes KMS_I's RESOLVE_RESP for
+ * its own user.
+ */
+#define TK2K_EXPORTER_LABEL	"EXPORTER-3GPP-33328-KMS-TICKET-RESOLVE"
+
+/* A resolve that came from the peer KMS over mutual TLS (KMS_I side). */
+struct tkms_peer_in {
+	const char	*peer_id;	/* the peer's KMS identity (verified) */
+	uint8_t		 key[TK_KEY_LEN];	/* exported from the session */
+};
+
+/*
+ * Builds KMS_R's RESOLVE_INIT_PSK once the channel key is known; called by
+ * tkms_keys.peer_resolve.  0 or -1.
+ */
+typedef int	 tkms_k2k_build_fn(void *bctx, const uint8_t key[TK_KEY_LEN],
+		    uint8_t *out, size_t out_size, size_t *out_len);
+
 struct tkms_keys {
 	/* The PSK with key identifier keyid bound to identity: 0, 1 none,
 	 * -1 device. */
@@ -683,6 +733,15 @@ struct tkms_keys {
 			    uint32_t *gen_out);
 	int		(*random)(void *ctx, uint8_t *out, size_t len);
 	void		*ctx;
+	/*
+	 * Resolve at the peer KMS (may be NULL): open the mutually
+	 * authenticated channel, export its key, call build for the message,
+	 * send it as a ticketresolve and put the MIKEY answer (HTTP 200) in
+	 * ans.  0, or -1 (unreachable, TLS refused, not 200, bad answer).
+	 */
+	int		(*peer_resolve)(void *ctx, tkms_k2k_build_fn *build,
+			    void *bctx, uint8_t *ans, size_t ans_size,
+			    size_t *ans_len);
 };
 
 struct tkms_conf {
@@ -697,6 +756,8 @@ struct tkms_conf {
 	 * before a restart (RFC 3830 5.4).
 	 */
 	int64_t		 start;
+	/* The peer KMS's identity (IDRkms of its tickets), or NULL. */
+	const char	*peer_id;
 };
 
 enum tkms_req {
@@ -728,6 +789,16 @@ void		 tkms_free(struct tkms *k);
  */
 int		 tkms_handle(struct tkms *k, enum tkms_req rq,
 		    const uint8_t *msg, size_t len, int64_t now, uint8_t *out,
+		    size_t out_size, size_t *out_len, struct tkms_result *res);
+/*
+ * tkms_handle for a message that came over mutual TLS from a client whose
+ * certificate verified: when peer names the configured peer KMS and the
+ * message's IDRpsk is that identity, its key is peer->key (the K2K
+ * resolve); otherwise as tkms_handle.  peer may be NULL.
+ */
+int		 tkms_handle_peer(struct tkms *k, enum tkms_req rq,
+		    const uint8_t *msg, size_t len, int64_t now,
+		    const struct tkms_peer_in *peer, uint8_t *out,
 		    size_t out_size, size_t *out_len, struct tkms_result *res);
 
 /*

@@ -100,4 +100,70 @@ enum mk_status mk_sp_check(const uint8_t *b, size_t len);
 enum mk_status mk_keydata_one(struct mk_rd *r,
 		    struct mk_keydata *k, uint8_t *next);
 
+/*
+ * tk2k.c: the KMS-to-KMS resolve (docs/ticket.md 9), KMS_R's side.  One
+ * forwarded resolve: tk2k_build (a tkms_k2k_build_fn on struct tk2k_req)
+ * writes KMS_R's RESOLVE_INIT_PSK under the channel key; tk2k_open
+ * checks and opens KMS_I's answer.  Nothing else knows these layouts.
+ */
+struct tk2k_req {
+	const struct mk_hdr	*user_hdr;	/* the user's RESOLVE_INIT */
+	const struct mk_payload	*idr;		/* its IDRr (copied) */
+	const struct mk_payload	*ticket;	/* its TICKET (copied) */
+	const char		*own_id;	/* our IDRkms (IDRpsk there) */
+	const char		*peer_id;	/* KMS_I (IDRkms there) */
+	int64_t			 now;
+	uint8_t			 randr[TK_RAND_LEN];	/* fresh */
+	uint8_t			 key[TK_KEY_LEN];	/* set by tk2k_build */
+	uint8_t			 msg[MK_MSG_MAX];	/* what was sent */
+	size_t			 msg_len;
+};
+
+/* What KMS_I answered, opened. */
+struct tk2k_ans {
+	uint8_t		 err;		/* TKMS_NO_ERR, or its Error no */
+	bool		 has_mpk2;	/* forking: MPKr' */
+	uint8_t		 mpki[TK_KEY_LEN];
+	uint8_t		 mpk2[TK_KEY_LEN];
+	uint8_t		 tgk[TK_KEY_LEN];	/* TGK or TGK' */
+	uint8_t		 tgk_spi[TK_SPI_LEN];
+	uint8_t		 idr_type;
+	uint8_t		 idr[TK_ID_MAX];	/* IDRr KMS_I returned */
+	size_t		 idr_len;
+	uint8_t		 rkms[TK_RAND_LEN];	/* RANDRkms, forking */
+	size_t		 rkms_len;
+};
+
+int		 tk2k_build(void *bctx, const uint8_t key[TK_KEY_LEN],
+		    uint8_t *out, size_t out_size, size_t *out_len);
+/* 0 (ans filled: keys, or err), -1 the answer is not acceptable. */
+int		 tk2k_open(const struct tk2k_req *rq, const uint8_t *ans,
+		    size_t ans_len, struct tk2k_ans *out);
+
+/*
+ * tpeer.c: the mutually authenticated TLS link to the peer KMS (docs/
+ * ticket.md 9).  Client side (KMS_R): tpeer_new from [ticket] peer_url,
+ * peer_id, peer_ca and our [tls] certificate chain and HSM key;
+ * tpeer_resolve is a tkms_keys.peer_resolve.  Server side (KMS_I):
+ * tpeer_from_request tells whether an HTTPS request came from the peer
+ * (a client certificate that verified and names peer_id) and exports the
+ * channel key.
+ */
+#define TPEER_TIMEOUT_MS	5000	/* connect, each read and write */
+#define TPEER_HTTP_MAX		(64 * 1024)	/* the peer's answer */
+
+struct tpeer;
+struct ssl_st;
+struct evp_pkey_st;
+
+int		 tpeer_new(const char *url, const char *peer_id,
+		    const char *ca_file, const char *cert_file,
+		    struct evp_pkey_st *key, struct tpeer **out);
+void		 tpeer_free(struct tpeer *p);
+int		 tpeer_resolve(void *ctx, tkms_k2k_build_fn *build,
+		    void *bctx, uint8_t *ans, size_t ans_size, size_t *ans_len);
+/* 0 from the peer (out set), 1 not the peer, -1 no key exported. */
+int		 tpeer_from_request(struct ssl_st *ssl, const char *peer_id,
+		    struct tkms_peer_in *out);
+
 #endif /* TICKET_LOCAL_H */

@@ -21,6 +21,7 @@
 #include "ticket_local.h"
 
 #define REPLAY_ID_LEN	16
+#define KEMAC_PLAIN_MAX	192	/* MPKi, MPKr('), TGK('): 3 x (4+32+1+4) */
 
 struct replay_ent {
 	uint8_t		 re_id[REPLAY_ID_LEN];	/* SHA-256(dt|T|RAND) prefix */
@@ -37,6 +38,8 @@ struct tkms {
 	struct replay_ent	*k_replay;
 	size_t			 k_replay_max;
 	int64_t			 k_start;	/* cache empty since; 0 unset */
+	char			 k_peer_id[TK_ID_MAX + 1];	/* or "" */
+	size_t			 k_peer_id_len;
 };
 
 /* What an initial message gave, once parsed and checked. */
@@ -45,6 +48,7 @@ struct init_msg {
 	const struct mk_payload		*t, *rand, *idu, *idkms, *idpsk;
 	const struct mk_payload		*tp, *v;
 	const uint8_t			*kms_id;	/* IDRkms data or ours */
+	bool				 from_peer;	/* K2K: the peer's key */
 	size_t				 kms_id_len;
 	struct tk_keyset		 ks;		/* its message keys */
 	struct tk_key			 psk;
@@ -76,6 +80,14 @@ tkms_new(const struct tkms_conf *conf, const struct tkms_keys *keys,
 	    TKMS_REPLAY_MAX;
 	k->k_keys = *keys;
 	k->k_start = conf->start;
+	if (conf->peer_id != NULL) {
+		if (strlen(conf->peer_id) > TK_ID_MAX) {
+			free(k);
+			return -1;
+		}
+		k->k_peer_id_len = strlen(conf->peer_id);
+		memcpy(k->k_peer_id, conf->peer_id, k->k_peer_id_len + 1);
+	}
 	if ((k->k_replay = calloc(k->k_replay_max, sizeof(*k->k_replay))) ==
 	    NULL) {
 		free(k);
@@ -233,7 +245,8 @@ find_randr(const struct mk_msg *m, uint8_t role)
  */
 static int
 init_check(struct tkms *k, enum tkms_req rq, const uint8_t *msg,
-    size_t len, int64_t now, struct init_msg *im, uint8_t *out,
+    size_t len, int64_t now, const struct tkms_peer_in *peer,
+    struct init_msg *im, uint8_t *out,
     size_t out_size, size_t *out_len, struct tkms_result *res)
 {
 	const struct mk_hdr	*hdr;
@@ -258,9 +271,11 @@ init_check(struct tkms *k, enum tkms_req rq, const uint8_t *msg,
 		urole = MK_ROLE_R;
 		rrole = MK_RANDR_R;
 	}
+	/* The public-key variants (RFC 6043 4.2.1.3, 4.2.3.3) are not
+	 * offered: MIKEY error 11, unauthenticated (docs/ticket.md 1). */
 	if (hdr->data_type == pk_dt)
-		return refuse_http(res, 501, "public-key variant not offered"),
-		    0;
+		return refuse_mikey(k, hdr, NULL, MK_E_DT, now, out, out_size,
+		    out_len, res, "public-key variant not offered"), 0;
 	if (hdr->data_type != want_dt)
 		return refuse_http(res, 400, "data type does not match "
 		    "requesttype"), 0;
@@ -323,9 +338,21 @@ init_check(struct tkms *k, enum tkms_req rq, const uint8_t *msg,
 		    0;
 	memcpy(res->identity, im->idu->u.id.data, im->idu->u.id.data_len);
 	res->identity[im->idu->u.id.data_len] = '\0';
-	rc = k->k_keys.psk(k->k_keys.ctx, im->idpsk->u.id.data,
-	    im->idpsk->u.id.data_len, im->idu->u.id.data,
-	    im->idu->u.id.data_len, &im->psk);
+	/* The peer KMS over mutual TLS names itself in IDRpsk; its key is
+	 * the one exported from that session (tk2k.c). */
+	if (rq == TKMS_TICKET_RESOLVE && peer != NULL &&
+	    k->k_peer_id_len > 0 && strcmp(peer->peer_id, k->k_peer_id) == 0 &&
+	    im->idpsk->u.id.data_len == k->k_peer_id_len &&
+	    memcmp(im->idpsk->u.id.data, k->k_peer_id, k->k_peer_id_len) == 0) {
+		memset(&im->psk, 0, sizeof(im->psk));
+		im->psk.raw = peer->key;
+		im->psk.raw_len = TK_KEY_LEN;
+		im->from_peer = true;
+		rc = 0;
+	} else
+		rc = k->k_keys.psk(k->k_keys.ctx, im->idpsk->u.id.data,
+		    im->idpsk->u.id.data_len, im->idu->u.id.data,
+		    im->idu->u.id.data_len, &im->psk);
 	if (rc < 0)
 		return refuse_http(res, 503, "key store unavailable"), 0;
 	if (rc > 0)
@@ -407,20 +434,21 @@ set_tr(struct mk_payload *p, uint8_t role, uint64_t v)
 }
 
 /*
- * The response KEMAC: MPKi and TGK under the response keys of the
- * request's PSK, IV with the response's T (notes 6.6).  enc gets the
- * ciphertext.
+ * The response KEMAC: MPKi, [MPKr or MPKr' (mpk2, forking)], TGK or TGK'
+ * under the response keys of the request's PSK, IV with the response's
+ * T (notes 6.6).  enc gets the ciphertext.
  */
 static int
 resp_kemac(const struct init_msg *im, enum tkms_req rq, uint64_t t,
-    const uint8_t mpki[TK_KEY_LEN], const struct tk_ticket *tk,
+    const uint8_t mpki[TK_KEY_LEN], const uint8_t *mpk2,
+    const uint8_t tgk[TK_KEY_LEN], const uint8_t tgk_spi[TK_SPI_LEN],
     struct tk_keyset *rks, uint8_t *enc, size_t enc_size, size_t *enc_len,
     struct mk_payload *p)
 {
-	struct mk_keydata	 kd[2];
-	uint8_t			 plain[128];
-	uint8_t			 spi0 = 0;
-	size_t			 n;
+	struct mk_keydata	 kd[3];
+	uint8_t			 plain[KEMAC_PLAIN_MAX];
+	uint8_t			 spi0 = 0, spi1 = 1;
+	size_t			 n, nk = 0;
 	const struct mk_hdr	*hdr = &im->m.p[0].u.hdr;
 	int			 rc = -1;
 
@@ -432,19 +460,27 @@ resp_kemac(const struct init_msg *im, enum tkms_req rq, uint64_t t,
 	    rks) != 0)
 		return -1;
 	memset(kd, 0, sizeof(kd));
-	kd[0].key_type = MK_KEY_MPK;
-	kd[0].kv = MK_KV_SPI;
-	kd[0].key = mpki;
-	kd[0].key_len = TK_KEY_LEN;
-	kd[0].spi = &spi0;
-	kd[0].spi_len = 1;
-	kd[1].key_type = MK_KEY_TGK;
-	kd[1].kv = MK_KV_SPI;
-	kd[1].key = tk->tgk;
-	kd[1].key_len = TK_KEY_LEN;
-	kd[1].spi = tk->tgk_spi;
-	kd[1].spi_len = TK_SPI_LEN;
-	if (mk_encode_keydata(kd, 2, plain, sizeof(plain), &n) != MK_OK ||
+	kd[nk].key_type = MK_KEY_MPK;
+	kd[nk].kv = MK_KV_SPI;
+	kd[nk].key = mpki;
+	kd[nk].key_len = TK_KEY_LEN;
+	kd[nk].spi = &spi0;
+	kd[nk++].spi_len = 1;
+	if (mpk2 != NULL) {
+		kd[nk].key_type = MK_KEY_MPK;
+		kd[nk].kv = MK_KV_SPI;
+		kd[nk].key = mpk2;
+		kd[nk].key_len = TK_KEY_LEN;
+		kd[nk].spi = &spi1;
+		kd[nk++].spi_len = 1;
+	}
+	kd[nk].key_type = MK_KEY_TGK;
+	kd[nk].kv = MK_KV_SPI;
+	kd[nk].key = tgk;
+	kd[nk].key_len = TK_KEY_LEN;
+	kd[nk].spi = tgk_spi;
+	kd[nk++].spi_len = TK_SPI_LEN;
+	if (mk_encode_keydata(kd, nk, plain, sizeof(plain), &n) != MK_OK ||
 	    n > enc_size ||
 	    tk_aes_cm(rks->encr, rks->salt, hdr->csb_id, t, plain, n, enc) != 0)
 		goto out;
@@ -462,20 +498,11 @@ resp_kemac(const struct init_msg *im, enum tkms_req rq, uint64_t t,
 	return rc;
 }
 
-/* MPKi = PRF(MPK, 0x220E99A2 || 0xFF || 0xFFFFFFFF || 0x06 || RAND). */
+/* MPKi / MPKr = PRF(MPK, const || 0xFF || 0xFFFFFFFF || 0x06 || RAND). */
 static int
-mpki_of(const struct tk_ticket *tk, uint8_t out[TK_KEY_LEN])
+mpk_of(const struct tk_ticket *tk, uint32_t cnst, uint8_t out[TK_KEY_LEN])
 {
-	struct tk_key	 mpk;
-	uint8_t		 label[TK_LABEL_MAX];
-	size_t		 n;
-
-	memset(&mpk, 0, sizeof(mpk));
-	mpk.raw = tk->mpk;
-	mpk.raw_len = TK_KEY_LEN;
-	n = tk_label(label, TK_C_MPKI, 0xff, 0xffffffffu, TK_L_MPK, tk->rand,
-	    TK_RAND_LEN, NULL, 0, false);
-	return tk_prf(&mpk, label, n, out, TK_KEY_LEN);
+	return tk_mpk_derive(tk->mpk, cnst, tk->rand, TK_RAND_LEN, out);
 }
 
 /* Signs response out[0..len) (V last): MAC over resp || initial msg. */
@@ -503,8 +530,10 @@ ticket_request(struct tkms *k, struct init_msg *im, const uint8_t *msg,
 	struct tk_keyset	 rks;
 	struct tk_key		 tpk;
 	struct mk_tp		 gtp;
-	uint8_t			 tpdata[2048], tdata[TF_DATA_MAX], enc[128];
-	uint8_t			 mpki[TK_KEY_LEN];
+	uint8_t			 tpdata[2048], tdata[TF_DATA_MAX];
+	uint8_t			 enc[KEMAC_PLAIN_MAX];
+	uint8_t			 mpki[TK_KEY_LEN], mpkr[TK_KEY_LEN];
+	uint16_t		 granted;
 	size_t			 ntpd, i, ng = 0, nr = 0, n, elen;
 	uint64_t		 te = 0, ts_now = tk_ntp_from_unix(now);
 	int64_t			 te_unix;
@@ -561,8 +590,13 @@ ticket_request(struct tkms *k, struct init_msg *im, const uint8_t *msg,
 	gtp.subtype = TF_SUBTYPE;
 	gtp.version = TF_VERSION;
 	gtp.prf = MK_PRF_HMAC_SHA256;
-	gtp.flags = GRANTED_FLAGS;
-	if ((rtp->flags & ~MK_TP_K) != GRANTED_FLAGS ||
+	/* Forking when asked (RFC 6043 12.4 recommends it): I, and F
+	 * (I with a TGK in the ticket needs a TRANSFER_RESP). */
+	granted = GRANTED_FLAGS;
+	if (rtp->flags & MK_TP_I)
+		granted |= MK_TP_I | MK_TP_F;
+	gtp.flags = granted;
+	if ((rtp->flags & ~MK_TP_K) != granted ||
 	    rtp->prf != MK_PRF_HMAC_SHA256)
 		gtp.flags |= MK_TP_K;
 	gtp.tp_data = tpdata;
@@ -589,7 +623,8 @@ ticket_request(struct tkms *k, struct init_msg *im, const uint8_t *msg,
 	}
 	gtp.ticket_data = tdata;
 	gtp.ticket_data_len = elen;
-	if (mpki_of(&tk, mpki) != 0) {
+	if (mpk_of(&tk, TK_C_MPKI, mpki) != 0 ||
+	    mpk_of(&tk, TK_C_MPKR, mpkr) != 0) {
 		refuse_http(res, 500, "MPKi not derived");
 		goto out;
 	}
@@ -604,7 +639,8 @@ ticket_request(struct tkms *k, struct init_msg *im, const uint8_t *msg,
 	memset(&rp[nr], 0, sizeof(rp[nr]));
 	rp[nr].type = MK_PT_TICKET;
 	rp[nr++].u.tp = gtp;
-	if (resp_kemac(im, TKMS_TICKET_REQUEST, ts_now, mpki, &tk, &rks, enc,
+	if (resp_kemac(im, TKMS_TICKET_REQUEST, ts_now, mpki,
+	    (granted & MK_TP_I) ? mpkr : NULL, tk.tgk, tk.tgk_spi, &rks, enc,
 	    sizeof(enc), &elen, &rp[nr++]) != 0) {
 		refuse_http(res, 503, "response keys not derived");
 		goto out;
@@ -628,7 +664,38 @@ ticket_request(struct tkms *k, struct init_msg *im, const uint8_t *msg,
 	OPENSSL_cleanse(&tk, sizeof(tk));
 	OPENSSL_cleanse(&rks, sizeof(rks));
 	OPENSSL_cleanse(mpki, sizeof(mpki));
+	OPENSSL_cleanse(mpkr, sizeof(mpkr));
 	return 0;
+}
+
+/*
+ * Checks the Initiator Data of a forking ticket (RFC 6043 4.2.3.4, 6.10):
+ * First Payload, Vi, Vr; Vr's MAC over the Initiator Data before it,
+ * with the auth_key of the unforked MPKr.  0 authentic, -1 not.
+ */
+static int
+check_initiator_data(const struct mk_tp *ttp, const uint8_t mpkr[TK_KEY_LEN])
+{
+	struct mk_payload	 p[4];
+	uint8_t			 auth[TK_KEY_LEN], mac[TK_MAC_LEN];
+	size_t			 n;
+	int			 rc = -1;
+
+	if (ttp->init_data == NULL || ttp->init_data_len <= TK_MAC_LEN ||
+	    mk_decode_embedded(ttp->init_data, ttp->init_data_len, p, 4, &n) !=
+	    MK_OK || n != 2 || p[0].type != MK_PT_V || p[1].type != MK_PT_V ||
+	    p[0].u.v.auth_alg != MK_MAC_HMAC_SHA256_256 ||
+	    p[1].u.v.auth_alg != MK_MAC_HMAC_SHA256_256)
+		return -1;
+	if (tk_vr_key(mpkr, auth) == 0 &&
+	    tk_mac(auth, ttp->init_data, ttp->init_data_len - TK_MAC_LEN, NULL,
+	    0, NULL, 0, mac) == 0 &&
+	    CRYPTO_memcmp(mac, ttp->init_data + ttp->init_data_len -
+	    TK_MAC_LEN, TK_MAC_LEN) == 0)
+		rc = 0;
+	/* wipe: the Vr key */
+	OPENSSL_cleanse(auth, sizeof(auth));
+	return rc;
 }
 
 /* tf_key_fn over struct tkms_keys. */
@@ -643,6 +710,187 @@ find_tpk(void *ctx, uint32_t gen, struct tk_key *out)
 	return keys->tpk(keys->ctx, gen, out, &g);
 }
 
+/* The keys and modifier a RESOLVE_RESP carries. */
+struct resolved {
+	const uint8_t	*mpki;
+	const uint8_t	*mpk2;		/* MPKr' or NULL */
+	const uint8_t	*tgk;		/* TGK or TGK' */
+	const uint8_t	*tgk_spi;
+	uint8_t		 idr_type;
+	const uint8_t	*idr;
+	size_t		 idr_len;
+	const uint8_t	*rkms;		/* RANDRkms or NULL */
+	size_t		 rkms_len;
+};
+
+/*
+ * RESOLVE_RESP = HDR, T, IDRkms, KEMAC, IDRr, [RANDRkms], V for the user
+ * of im (RFC 6043 4.2.3.5): keys under the response keys of its PSK, V
+ * over resp || msg.  0 (res: 200), -1 (res holds the refusal).
+ */
+static int
+resolve_resp(struct tkms *k, const struct init_msg *im, const uint8_t *msg,
+    size_t len, int64_t now, const struct resolved *rk, uint8_t *out,
+    size_t out_size, size_t *out_len, struct tkms_result *res)
+{
+	const struct mk_hdr	*hdr = &im->m.p[0].u.hdr;
+	struct mk_payload	 rp[8];
+	struct tk_keyset	 rks;
+	uint8_t			 enc[KEMAC_PLAIN_MAX];
+	uint64_t		 ts_now = tk_ntp_from_unix(now);
+	size_t			 nr = 0, elen;
+	int			 rc = -1;
+
+	memset(&rks, 0, sizeof(rks));
+	resp_hdr(&rp[nr++], hdr, MK_DT_RESOLVE_RESP);
+	memset(&rp[nr], 0, sizeof(rp[nr]));
+	rp[nr].type = MK_PT_T;
+	rp[nr].u.ts.ts_type = MK_TS_NTP_UTC;
+	rp[nr++].u.ts.value = ts_now;
+	set_idr(&rp[nr++], MK_ROLE_KMS, MK_ID_URI, k->k_id, k->k_id_len);
+	if (resp_kemac(im, TKMS_TICKET_RESOLVE, ts_now, rk->mpki, rk->mpk2,
+	    rk->tgk, rk->tgk_spi, &rks, enc, sizeof(enc), &elen, &rp[nr++]) !=
+	    0) {
+		refuse_http(res, 503, "response keys not derived");
+		goto out;
+	}
+	set_idr(&rp[nr++], MK_ROLE_R, rk->idr_type, rk->idr, rk->idr_len);
+	if (rk->rkms != NULL) {
+		memset(&rp[nr], 0, sizeof(rp[nr]));
+		rp[nr].type = MK_PT_RANDR;
+		rp[nr].u.rand.role = MK_RANDR_KMS;
+		rp[nr].u.rand.rand = rk->rkms;
+		rp[nr++].u.rand.rand_len = rk->rkms_len;
+	}
+	memset(&rp[nr], 0, sizeof(rp[nr]));
+	rp[nr].type = MK_PT_V;
+	rp[nr].u.v.auth_alg = MK_MAC_HMAC_SHA256_256;
+	rp[nr++].u.v.mac_len = TK_MAC_LEN;
+	if (mk_encode(rp, nr, out, out_size, out_len) != MK_OK ||
+	    resp_sign(&rks, msg, len, out, *out_len) != 0) {
+		*out_len = 0;
+		refuse_http(res, 500, "response not encoded");
+		goto out;
+	}
+	res->http = 200;
+	res->mikey_err = TKMS_NO_ERR;
+	res->released = true;
+	rc = 0;
+ out:
+	/* wipe: response keys */
+	OPENSSL_cleanse(&rks, sizeof(rks));
+	return rc;
+}
+
+/*
+ * Where a ticket resolves (RFC 6043 10): 0 here (no IDRkms in its TP Data,
+ * or ours), 1 at the peer KMS (its IDRkms; not for a message that came
+ * from the peer itself), -1 nowhere we know.
+ */
+static int
+ticket_route(const struct tkms *k, const struct init_msg *im)
+{
+	const struct mk_tp	*ttp = &im->tp->u.tp;
+	struct mk_payload	 tpd[MK_PAYLOADS_MAX];
+	const struct mk_id_view	*id = NULL;
+	size_t			 n, i;
+
+	if (mk_decode_embedded(ttp->tp_data, ttp->tp_data_len, tpd,
+	    MK_PAYLOADS_MAX, &n) != MK_OK)
+		return 0;	/* tf_open refuses it */
+	for (i = 0; i < n; i++)
+		if (tpd[i].type == MK_PT_IDR && tpd[i].u.id.role == MK_ROLE_KMS)
+			id = &tpd[i].u.id;
+	if (id == NULL || (id->data_len == k->k_id_len &&
+	    memcmp(id->data, k->k_id, k->k_id_len) == 0))
+		return 0;
+	if (!im->from_peer && k->k_peer_id_len > 0 &&
+	    id->data_len == k->k_peer_id_len &&
+	    memcmp(id->data, k->k_peer_id, k->k_peer_id_len) == 0)
+		return 1;
+	return -1;
+}
+
+/*
+ * KMS_R: resolve im's ticket at the peer KMS and re-encode the answer for
+ * our user (TS 33.328 6.2.3.8; tk2k.c has the messages).  An Error from
+ * the peer goes to the user with the same Error no, under the user's
+ * keys.
+ */
+static int
+k2k_forward(struct tkms *k, struct init_msg *im, const uint8_t *msg,
+    size_t len, int64_t now, uint8_t *out, size_t out_size, size_t *out_len,
+    struct tkms_result *res)
+{
+	const struct mk_hdr	*hdr = &im->m.p[0].u.hdr;
+	struct tk2k_req		*rq = NULL;
+	struct tk2k_ans		*an = NULL;
+	struct resolved		 rk;
+	uint8_t			*ans = NULL;
+	size_t			 alen = 0;
+
+	if (k->k_keys.peer_resolve == NULL) {
+		refuse_http(res, 503, "peer KMS link not started");
+		goto out;
+	}
+	if ((rq = calloc(1, sizeof(*rq))) == NULL ||
+	    (an = calloc(1, sizeof(*an))) == NULL ||
+	    (ans = malloc(MK_MSG_MAX)) == NULL) {
+		refuse_http(res, 503, "out of memory");
+		goto out;
+	}
+	rq->user_hdr = hdr;
+	rq->idr = im->idu;
+	rq->ticket = im->tp;
+	rq->own_id = k->k_id;
+	rq->peer_id = k->k_peer_id;
+	rq->now = now;
+	if (k->k_keys.random(k->k_keys.ctx, rq->randr, sizeof(rq->randr)) !=
+	    0) {
+		refuse_http(res, 503, "random generator unavailable");
+		goto out;
+	}
+	if (k->k_keys.peer_resolve(k->k_keys.ctx, tk2k_build, rq, ans,
+	    MK_MSG_MAX, &alen) != 0) {
+		refuse_http(res, 503, "peer KMS unavailable");
+		goto out;
+	}
+	if (tk2k_open(rq, ans, alen, an) != 0) {
+		refuse_http(res, 503, "peer KMS answer not acceptable");
+		goto out;
+	}
+	if (an->err != TKMS_NO_ERR) {
+		refuse_mikey(k, hdr, &im->ks, an->err, now, out, out_size,
+		    out_len, res, "refused by the peer KMS");
+		goto out;
+	}
+	memset(&rk, 0, sizeof(rk));
+	rk.mpki = an->mpki;
+	rk.mpk2 = an->has_mpk2 ? an->mpk2 : NULL;
+	rk.tgk = an->tgk;
+	rk.tgk_spi = an->tgk_spi;
+	rk.idr_type = an->idr_type;
+	rk.idr = an->idr;
+	rk.idr_len = an->idr_len;
+	rk.rkms = an->rkms_len > 0 ? an->rkms : NULL;
+	rk.rkms_len = an->rkms_len;
+	if (resolve_resp(k, im, msg, len, now, &rk, out, out_size, out_len,
+	    res) == 0)
+		res->reason = "ticket resolved through the peer KMS";
+ out:
+	/* wipe: channel key, keys from the peer */
+	if (rq != NULL)
+		OPENSSL_cleanse(rq, sizeof(*rq));
+	if (an != NULL)
+		OPENSSL_cleanse(an, sizeof(*an));
+	if (ans != NULL)
+		OPENSSL_cleanse(ans, MK_MSG_MAX);
+	free(rq);
+	free(an);
+	free(ans);
+	return 0;
+}
+
 static int
 ticket_resolve(struct tkms *k, struct init_msg *im, const uint8_t *msg,
     size_t len, int64_t now, uint8_t *out, size_t out_size, size_t *out_len,
@@ -650,18 +898,39 @@ ticket_resolve(struct tkms *k, struct init_msg *im, const uint8_t *msg,
 {
 	const struct mk_hdr	*hdr = &im->m.p[0].u.hdr;
 	const struct mk_tp	*ttp = &im->tp->u.tp;
-	struct mk_payload	 tpd[MK_PAYLOADS_MAX], rp[8];
+	struct mk_payload	 tpd[MK_PAYLOADS_MAX];
 	struct tk_ticket	 tk;
 	struct tk_keyset	 rks;
-	uint8_t			 enc[128], mpki[TK_KEY_LEN];
-	size_t			 ntpd, i, nr = 0, elen;
-	uint64_t		 ts_now = tk_ntp_from_unix(now);
+	struct resolved		 rk;
+	uint8_t			 mpki[TK_KEY_LEN];
+	uint8_t			 mpkr[TK_KEY_LEN], mpkr_f[TK_KEY_LEN];
+	uint8_t			 tgk_f[TK_KEY_LEN], rkms[TK_RAND_LEN];
+	bool			 fork = (ttp->flags & MK_TP_I) != 0;
+	size_t			 ntpd, i;
 	int64_t			 trs = INT64_MIN, tre = INT64_MIN;
 	bool			 authorised = false;
 	enum tf_status		 st;
+	int			 route;
 
+	/* Only KMS-made tickets (D = 1): mode 1.  A ticket the initiator
+	 * made (mode 3) or one for mode 2/4 has no meaning here. */
+	if (!(ttp->flags & MK_TP_D))
+		return refuse_mikey(k, hdr, &im->ks, MK_E_TICKET, now, out,
+		    out_size, out_len, res, "ticket made by the initiator "
+		    "(mode 3) not supported");
+	/* Whose ticket: ours, the peer KMS's (forward), or unknown. */
+	if ((route = ticket_route(k, im)) != 0) {
+		if (route > 0)
+			return k2k_forward(k, im, msg, len, now, out, out_size,
+			    out_len, res);
+		return refuse_mikey(k, hdr, &im->ks, MK_E_ID, now, out,
+		    out_size, out_len, res, "ticket from an unknown KMS");
+	}
 	memset(&rks, 0, sizeof(rks));
 	memset(mpki, 0, sizeof(mpki));
+	memset(mpkr, 0, sizeof(mpkr));
+	memset(mpkr_f, 0, sizeof(mpkr_f));
+	memset(tgk_f, 0, sizeof(tgk_f));
 	st = tf_open(find_tpk, &k->k_keys, ttp, &tk);
 	if (st == TF_ERR_DEVICE)
 		return refuse_http(res, 503, "key store unavailable");
@@ -700,43 +969,60 @@ ticket_resolve(struct tkms *k, struct init_msg *im, const uint8_t *msg,
 		    out_len, res, "responder not named in the ticket");
 		goto out;
 	}
-	if (mpki_of(&tk, mpki) != 0) {
+	if (mpk_of(&tk, TK_C_MPKI, mpki) != 0 ||
+	    mpk_of(&tk, TK_C_MPKR, mpkr) != 0) {
 		refuse_http(res, 500, "MPKi not derived");
 		goto out;
 	}
-	/* RESOLVE_RESP = HDR, T, IDRkms, KEMAC, IDRr, V (RFC 6043 5.3). */
-	resp_hdr(&rp[nr++], hdr, MK_DT_RESOLVE_RESP);
-	memset(&rp[nr], 0, sizeof(rp[nr]));
-	rp[nr].type = MK_PT_T;
-	rp[nr].u.ts.ts_type = MK_TS_NTP_UTC;
-	rp[nr++].u.ts.value = ts_now;
-	set_idr(&rp[nr++], MK_ROLE_KMS, MK_ID_URI, k->k_id, k->k_id_len);
-	if (resp_kemac(im, TKMS_TICKET_RESOLVE, ts_now, mpki, &tk, &rks, enc,
-	    sizeof(enc), &elen, &rp[nr++]) != 0) {
-		refuse_http(res, 503, "response keys not derived");
-		goto out;
+	if (fork) {
+		/* Only the requester (MPKr holder) made this Initiator Data;
+		 * the modifier is the responder named in the ticket and a
+		 * fresh RANDRkms (RFC 6043 4.2.3.5, 5.1.1). */
+		if (check_initiator_data(ttp, mpkr) != 0) {
+			refuse_mikey(k, hdr, &im->ks, MK_E_TICKET, now, out,
+			    out_size, out_len, res,
+			    "initiator data not authentic");
+			goto out;
+		}
+		if (k->k_keys.random(k->k_keys.ctx, rkms, sizeof(rkms)) != 0) {
+			refuse_http(res, 503, "random generator unavailable");
+			goto out;
+		}
+		if (tk_fork(mpkr, TK_C_MPKR_FORK, im->idu->u.id.data,
+		    im->idu->u.id.data_len, rkms, sizeof(rkms), mpkr_f) != 0 ||
+		    tk_fork(tk.tgk, TK_C_TGK_FORK, im->idu->u.id.data,
+		    im->idu->u.id.data_len, rkms, sizeof(rkms), tgk_f) != 0) {
+			refuse_http(res, 500, "forked keys not derived");
+			goto out;
+		}
 	}
-	set_idr(&rp[nr++], MK_ROLE_R, im->idu->u.id.id_type,
-	    im->idu->u.id.data, im->idu->u.id.data_len);
-	memset(&rp[nr], 0, sizeof(rp[nr]));
-	rp[nr].type = MK_PT_V;
-	rp[nr].u.v.auth_alg = MK_MAC_HMAC_SHA256_256;
-	rp[nr++].u.v.mac_len = TK_MAC_LEN;
-	if (mk_encode(rp, nr, out, out_size, out_len) != MK_OK ||
-	    resp_sign(&rks, msg, len, out, *out_len) != 0) {
-		*out_len = 0;
-		refuse_http(res, 500, "response not encoded");
+	memset(&rk, 0, sizeof(rk));
+	rk.mpki = mpki;
+	rk.mpk2 = fork ? mpkr_f : NULL;
+	rk.tgk = fork ? tgk_f : tk.tgk;
+	rk.tgk_spi = tk.tgk_spi;
+	rk.idr_type = im->idu->u.id.id_type;
+	rk.idr = im->idu->u.id.data;
+	rk.idr_len = im->idu->u.id.data_len;
+	rk.rkms = fork ? rkms : NULL;
+	rk.rkms_len = fork ? sizeof(rkms) : 0;
+	if (resolve_resp(k, im, msg, len, now, &rk, out, out_size, out_len,
+	    res) != 0)
 		goto out;
-	}
-	res->http = 200;
-	res->mikey_err = TKMS_NO_ERR;
-	res->released = true;
-	res->reason = "ticket resolved";
+	if (im->from_peer)
+		res->reason = fork ? "ticket resolved for the peer KMS (forked "
+		    "keys)" : "ticket resolved for the peer KMS";
+	else
+		res->reason = fork ? "ticket resolved (forked keys)" :
+		    "ticket resolved";
  out:
 	/* wipe: ticket secrets and response keys */
 	OPENSSL_cleanse(&tk, sizeof(tk));
 	OPENSSL_cleanse(&rks, sizeof(rks));
 	OPENSSL_cleanse(mpki, sizeof(mpki));
+	OPENSSL_cleanse(mpkr, sizeof(mpkr));
+	OPENSSL_cleanse(mpkr_f, sizeof(mpkr_f));
+	OPENSSL_cleanse(tgk_f, sizeof(tgk_f));
 	return 0;
 }
 
@@ -745,6 +1031,16 @@ int
 tkms_handle(struct tkms *k, enum tkms_req rq, const uint8_t *msg,
     size_t len, int64_t now, uint8_t *out, size_t out_size, size_t *out_len,
     struct tkms_result *res)
+{
+	return tkms_handle_peer(k, rq, msg, len, now, NULL, out, out_size,
+	    out_len, res);
+}
+
+/* see ticket.h */
+int
+tkms_handle_peer(struct tkms *k, enum tkms_req rq, const uint8_t *msg,
+    size_t len, int64_t now, const struct tkms_peer_in *peer, uint8_t *out,
+    size_t out_size, size_t *out_len, struct tkms_result *res)
 {
 	struct init_msg	*im;
 	int		 rc;
@@ -764,7 +1060,8 @@ tkms_handle(struct tkms *k, enum tkms_req rq, const uint8_t *msg,
 		refuse_http(res, 503, "out of memory");
 		return 0;
 	}
-	if (init_check(k, rq, msg, len, now, im, out, out_size, out_len, res))
+	if (init_check(k, rq, msg, len, now, peer, im, out, out_size, out_len,
+	    res))
 		rc = rq == TKMS_TICKET_REQUEST ?
 		    ticket_request(k, im, msg, len, now, out, out_size,
 		    out_len, res) :

@@ -174,6 +174,86 @@ tk_derive_keys(const struct tk_key *k, uint8_t id8, uint32_t csb,
 	return -1;
 }
 
+/* PRF of a raw 256-bit key over label[0..n) into out (256 bits). */
+static int
+raw_prf(const uint8_t key[TK_KEY_LEN], const uint8_t *label, size_t n,
+    uint8_t out[TK_KEY_LEN])
+{
+	struct tk_key	 k;
+
+	memset(&k, 0, sizeof(k));
+	k.raw = key;
+	k.raw_len = TK_KEY_LEN;
+	return tk_prf(&k, label, n, out, TK_KEY_LEN);
+}
+
+static size_t
+put_u32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+	return 4;
+}
+
+/* see ticket.h */
+int
+tk_fork(const uint8_t key[TK_KEY_LEN], uint32_t cnst, const uint8_t *id,
+    size_t id_len, const uint8_t *rkms, size_t rkms_len,
+    uint8_t out[TK_KEY_LEN])
+{
+	uint8_t	 label[4 + 1 + 4 + 1 + 2 + TK_ID_MAX + 1 + 255];
+	size_t	 n = 0;
+
+	if (id_len > TK_ID_MAX || rkms_len > 255 ||
+	    (id_len > 0 && id == NULL) || (rkms_len > 0 && rkms == NULL))
+		return -1;
+	n += put_u32(label + n, cnst);
+	label[n++] = 0xff;
+	n += put_u32(label + n, 0xffffffffu);
+	label[n++] = TK_L_FORK;
+	label[n++] = (uint8_t)(id_len >> 8);
+	label[n++] = (uint8_t)id_len;
+	if (id_len > 0)
+		memcpy(label + n, id, id_len);
+	n += id_len;
+	label[n++] = (uint8_t)rkms_len;
+	if (rkms_len > 0)
+		memcpy(label + n, rkms, rkms_len);
+	n += rkms_len;
+	return raw_prf(key, label, n, out);
+}
+
+/* see ticket.h */
+int
+tk_vr_key(const uint8_t mpkr[TK_KEY_LEN], uint8_t auth[TK_KEY_LEN])
+{
+	uint8_t	 label[10];
+	size_t	 n = 0;
+
+	n += put_u32(label + n, TK_C_AUTH);
+	label[n++] = 0xff;
+	n += put_u32(label + n, 0xffffffffu);
+	label[n++] = TK_L_VR;
+	return raw_prf(mpkr, label, n, auth);
+}
+
+/* see ticket.h */
+int
+tk_mpk_derive(const uint8_t mpk[TK_KEY_LEN], uint32_t cnst,
+    const uint8_t *rand, size_t rand_len, uint8_t out[TK_KEY_LEN])
+{
+	uint8_t	 label[TK_LABEL_MAX];
+	size_t	 n;
+
+	if (rand_len > 255)
+		return -1;
+	n = tk_label(label, cnst, 0xff, 0xffffffffu, TK_L_MPK, rand, rand_len,
+	    NULL, 0, false);
+	return raw_prf(mpk, label, n, out);
+}
+
 /* see ticket.h */
 int
 tk_aes_cm(const uint8_t key[TK_KEY_LEN], const uint8_t salt[TK_SALT_LEN],

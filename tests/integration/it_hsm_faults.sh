@@ -2,8 +2,9 @@
 # Fault injection through the p11fault PKCS#11 module wrapping SoftHSMv2:
 # for every N, failing the Nth token call (CKR_DEVICE_REMOVED, then
 # CKR_SESSION_HANDLE_INVALID) during `kms-provision init` and during
-# kmsd's boot gives a clean refusal (exit 1, a precise message), never a
-# crash or a sanitizer report; when the faults stop, provisioning with
+# kmsd's boot gives a clean refusal (exit 1, a precise message; or kmsd
+# stays up in a boot state that is not operational, 503 on /health and a
+# log line saying why), never a crash or a sanitizer report; when the faults stop, provisioning with
 # --force and the boot succeed and kmsd serves.
 set -u
 . "$(dirname "$0")/kms_env.sh"
@@ -66,14 +67,28 @@ pin_file = $dir/pin
 [net]
 port = 0
 CONF
-boot() {	# boot: 0 if kmsd served, else its exit status
+# refused_up URL: kmsd is up but not operational and says so: /health
+# answers 503 with locked, unprovisioned or error, and the log has why.
+refused_up() {
+	local st
+	st=$(curl -s -o "$dir/health" -w '%{http_code}' "$1/health")
+	[ "$st" = 503 ] && grep -qxE 'locked|unprovisioned|error' \
+	    "$dir/health" && grep -qE 'boot: |state: ' "$dir/kmsd.out"
+}
+boot() {	# boot: 0 if kmsd served, 70 if it refused, else its status
 	rm -rf "$dir/data"
 	"$KMSD" -c "$dir/kmsd.conf" -d "$dir/data" > "$dir/kmsd.out" 2>&1 &
 	local pid=$! i
 	for i in $(seq 1 100); do
 		if [ -s "$dir/data/kmsd.port" ]; then
-			"$CLIENT" --url "http://127.0.0.1:$(cat "$dir/data/kmsd.port")" \
-			    -q init || { kill "$pid"; wait "$pid"; return 99; }
+			local url="http://127.0.0.1:$(cat "$dir/data/kmsd.port")"
+			# Serving, or up in a state that says why not (it
+			# answers 503 with the state word on /health).
+			"$CLIENT" --url "$url" -q init 2>/dev/null || {
+				refused_up "$url" || {
+					kill "$pid"; wait "$pid"; return 99; }
+				kill -TERM "$pid"; wait "$pid" || return 98
+				return 70; }
 			kill -TERM "$pid"; wait "$pid"; return $?
 		fi
 		kill -0 "$pid" 2>/dev/null || break

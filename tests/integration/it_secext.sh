@@ -148,14 +148,18 @@ rm -f ks.bin UserDecryptKey.bin UserSigningKeySSK.bin UserPubTokenPVT.bin
 # sets (own UID, SSK/PVT, RSK with wolfSSL's pairing) and finds the
 # pseudonym's set equal to the plaintext one.
 "$CLIENT" --url "$KMS_URL" --expect-kms-uri "$KMS_URI" --token "$TA" \
-    --trk trk-a.bin --trk-name "$TA1" --expect-sets 2 keyprov > kc-a ||
+    --trk trk-a.bin --trk-name "$TA1" --ink ink-a.bin --ink-name "$IA1" \
+    --expect-sets 2 keyprov > kc-a ||
 	kms_fail "kms-client --trk: keyprov"
 grep -q "keyset $AP .* keys sha256:$want" kc-a ||
     kms_fail "kms-client --trk: pseudonym's set differs"
+grep -q "every response signed, HMAC-SHA256/128 by $IA1 verified by kms-client" \
+    kc-a || kms_fail "kms-client did not verify the InK signature"
 "$CLIENT" --url "$KMS_URL" --token "$TA" --trk trk-a.bin --trk-name \
-    "$IA1" keyprov >/dev/null 2>&1 && kms_fail "kms-client: wrong KeyName"
-"$CLIENT" --url "$KMS_URL" --token "$TA" --trk ink-a.bin keyprov \
-    >/dev/null 2>&1 && kms_fail "kms-client: unwrapped with a wrong key"
+    "$IA1" --ink ink-a.bin keyprov >/dev/null 2>&1 &&
+	kms_fail "kms-client: wrong KeyName"
+"$CLIENT" --url "$KMS_URL" --token "$TA" --trk ink-a.bin --ink ink-a.bin \
+    keyprov >/dev/null 2>&1 && kms_fail "kms-client: unwrapped with a wrong key"
 # init: signed for a user with keys, anonymous and unsigned without token.
 [ "$(post "$R/init" "$TA" init-a.xml)" = 200 ] || kms_fail "init alice"
 verify "$IA1" ink-a.bin init-a.xml || kms_fail "xmlsec1: init signature"

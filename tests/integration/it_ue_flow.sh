@@ -146,8 +146,12 @@ kms_admin keys "$G" "$(awk '/^TrK/ {print $2}' uk-g)" &&
 kill -TERM "$KMS_PID" && wait "$KMS_PID" || kms_fail "kmsd did not stop"
 kms_start		# kmsd finds keys made after its start at boot
 
+# alice's device also holds her InK (delivered wrapped under the TrK).
+awk '/^InK/ {print $3}' uk-a | xxd -r -p | openssl enc -d -id-aes256-wrap \
+    -K "$(xxd -p -c 64 trk-a.bin)" -iv A6A6A6A6A6A6A6A6 > ink-a.bin
+[ "$(wc -c < ink-a.bin)" = 32 ] || kms_fail "alice's InK"
 uf --group "$GRP" --trk-gms trk-g.bin --trk-a trk-a.bin --trk-b trk-b.bin \
-    --save "$W/p2" --demo-save-trk > out3 2> err3 || {
+    --ink-a ink-a.bin --sign --save "$W/p2" --demo-save-trk > out3 2> err3 || {
 	cat out3 err3 >&2; kms_fail "ue-flow (TrK)"; }
 cat out3
 grep -q '^ue-flow: all 12 steps verified (independent checks by OpenSSL and wolfSSL)$' out3 ||
@@ -155,6 +159,10 @@ grep -q '^ue-flow: all 12 steps verified (independent checks by OpenSSL and wolf
 for r in gms a b; do
 	grep -q "^ue-flow: keyprov $r .*(unwrapped with the TrK)" out3 ||
 	    kms_fail "TrK: keyprov $r not unwrapped"
+	# kms-client signed its request and verified the answer itself.
+	k=$([ $r = a ] && echo ik || echo tk)
+	grep -q "^ue-flow: keyprov $r .*; init signed by $k\.1\..*; signed request accepted; response signature by $k\.1\..* verified;" out3 ||
+	    kms_fail "keyprov $r: signed request / verified answer not reported"
 	grep -q "DEMO MODE: writing the TrK to $W/p2/trk-$r.bin" err3 ||
 	    kms_fail "no DEMO MODE notice for $r"
 done

@@ -11,6 +11,12 @@
 # kms_down stops kmsd (SIGTERM), checks it exited 0, removes the temp dir.
 # kms_token SUB [kms-token options...]  prints a token for SUB.
 # kms_admin ARGS...  runs kms-admin on the data directory.
+# kms_save NAME / kms_use NAME  save the current instance's variables
+#          (KMS_DIR, KMS_DATA, KMS_PID, KMS_URL, KMS_CA, KMS_URI,
+#          SOFTHSM2_CONF) under NAME / make NAME current again: a second
+#          appliance is another kms_up after kms_save (two kmsd, two
+#          tokens, two lwIP stacks); kms_down stops the current one.
+#          KMS_TLS_ARGS adds options to kms-provision tls-key (--cn, --san).
 # Needs BUILD (the build directory) and SRC (the source tree) set.
 set -u
 
@@ -45,7 +51,8 @@ kms_up() {
 		mkdir -p "$KMS_DIR/tls"
 		"$PROVISION" --module /usr/lib/softhsm/libsofthsm2.so \
 		    --token "$KMS_TOKEN" --pin-file "$KMS_DIR/pin" tls-key \
-		    --out "$KMS_DIR/tls" >> "$KMS_DIR/provision.out" 2>&1 || {
+		    --out "$KMS_DIR/tls" ${KMS_TLS_ARGS:-} \
+		    >> "$KMS_DIR/provision.out" 2>&1 || {
 			cat "$KMS_DIR/provision.out" >&2
 			kms_fail "kms-provision tls-key"; }
 		KMS_NET_EXTRA="${KMS_NET_EXTRA:-}"$'\n[tls]\ncert = '"$KMS_DIR/tls/tls.pem"
@@ -128,4 +135,19 @@ kms_token() {
 
 kms_admin() {
 	"$ADMIN" -d "$KMS_DATA" "$@"
+}
+
+kms_save() {
+	local v
+	for v in KMS_DIR KMS_DATA KMS_PID KMS_URL KMS_CA KMS_URI SOFTHSM2_CONF; do
+		eval "KMS_SAVED_${1}_$v=\${$v:-}"
+	done
+}
+
+kms_use() {
+	local v
+	for v in KMS_DIR KMS_DATA KMS_PID KMS_URL KMS_CA KMS_URI SOFTHSM2_CONF; do
+		eval "$v=\${KMS_SAVED_${1}_$v:-}"
+	done
+	export SOFTHSM2_CONF
 }

@@ -122,7 +122,7 @@ ue_request_init(const struct ue *u, const char *responder, uint32_t csb,
 	p[n].type = MK_PT_TP;
 	p[n].u.tp.ticket_type = MK_TICKET_3GPP;
 	p[n].u.tp.prf = MK_PRF_HMAC_SHA256;
-	p[n].u.tp.flags = UE_FLAGS;
+	p[n].u.tp.flags = UE_FLAGS | (u->fork ? MK_TP_I | MK_TP_F : 0);
 	p[n].u.tp.tp_data = tpdata;
 	p[n++].u.tp.tp_data_len = tlen;
 	p_idr(&p[n++], MK_ROLE_PSK, MK_ID_BYTES, u->keyid, strlen(u->keyid));
@@ -230,13 +230,41 @@ ue_response(const struct ue *u, const uint8_t *init, size_t init_len,
 	if (tk_aes_cm(ks.encr, ks.salt, r->m.p[0].u.hdr.csb_id, t->u.ts.value,
 	    kemac->u.kemac.encr_data, kemac->u.kemac.encr_len, plain) != 0 ||
 	    mk_decode_keydata(plain, kemac->u.kemac.encr_len, kd, MK_KEYS_MAX,
-	    &nk) != MK_OK || nk != 2 || kd[0].key_type != MK_KEY_MPK ||
-	    kd[0].key_len != TK_KEY_LEN || kd[1].key_type != MK_KEY_TGK ||
-	    kd[1].key_len != TK_KEY_LEN || kd[1].spi_len != TK_SPI_LEN)
+	    &nk) != MK_OK || (nk != 2 && nk != 3) ||
+	    kd[0].key_type != MK_KEY_MPK || kd[0].key_len != TK_KEY_LEN ||
+	    kd[nk - 1].key_type != MK_KEY_TGK ||
+	    kd[nk - 1].key_len != TK_KEY_LEN ||
+	    kd[nk - 1].spi_len != TK_SPI_LEN ||
+	    (nk == 3 && (kd[1].key_type != MK_KEY_MPK ||
+	    kd[1].key_len != TK_KEY_LEN)))
 		goto out;
 	memcpy(r->mpki, kd[0].key, TK_KEY_LEN);
-	memcpy(r->tgk, kd[1].key, TK_KEY_LEN);
-	memcpy(r->tgk_spi, kd[1].spi, TK_SPI_LEN);
+	if (nk == 3) {
+		r->has_mpkr = true;
+		memcpy(r->mpkr, kd[1].key, TK_KEY_LEN);
+	}
+	memcpy(r->tgk, kd[nk - 1].key, TK_KEY_LEN);
+	memcpy(r->tgk_spi, kd[nk - 1].spi, TK_SPI_LEN);
+	p = NULL;
+	while ((p = mk_find(&r->m, MK_PT_IDR, p)) != NULL)
+		if (p->u.id.role == MK_ROLE_R && p->u.id.data_len <= TK_ID_MAX) {
+			memcpy(r->idr, p->u.id.data, p->u.id.data_len);
+			r->idr[p->u.id.data_len] = '\0';
+		} else if (p->u.id.role == MK_ROLE_KMS &&
+		    p->u.id.data_len <= TK_ID_MAX) {
+			memcpy(r->kms, p->u.id.data, p->u.id.data_len);
+			r->kms[p->u.id.data_len] = '\0';
+		}
+	p = NULL;
+	while ((p = mk_find(&r->m, MK_PT_RANDR, p)) != NULL)
+		if (p->u.rand.role == MK_RANDR_KMS &&
+		    p->u.rand.rand_len <= sizeof(r->rkms)) {
+			memcpy(r->rkms, p->u.rand.rand, p->u.rand.rand_len);
+			r->rkms_len = p->u.rand.rand_len;
+		}
+	/* A forked resolve carries its modifier; an unforked one none. */
+	if (want == MK_DT_RESOLVE_RESP && r->has_mpkr != (r->rkms_len > 0))
+		goto out;
 	if (want == MK_DT_REQUEST_RESP) {
 		if ((r->ticket = mk_find(&r->m, MK_PT_TICKET, NULL)) == NULL)
 			goto out;
@@ -281,37 +309,78 @@ transfer_mac(const uint8_t *msg, const struct mk_msg *m,
 	return tk_mac(auth, msg, a, msg + b, mac_off - b, ids, n, out);
 }
 
-/* see ue.h */
-int
-ue_transfer_init(const struct ue *u, const char *responder,
-    const uint8_t mpki[TK_KEY_LEN], const struct mk_payload *ticket,
-    uint32_t csb, int64_t t, const uint8_t *rand, size_t rand_len,
+/* Encodes TRANSFER_INIT p[0..n) and writes its V MAC (MPKi keys). */
+static int
+transfer_encode(struct mk_payload *p, size_t n, const uint8_t auth[TK_KEY_LEN],
     uint8_t *out, size_t out_size, size_t *out_len)
 {
 	static _Thread_local struct mk_msg m;
-	struct mk_payload	 p[8];
+
+	if (mk_encode(p, n, out, out_size, out_len) != MK_OK ||
+	    mk_decode(out, *out_len, &m) != MK_OK)
+		return -1;
+	return transfer_mac(out, &m, auth, *out_len - TK_MAC_LEN,
+	    out + *out_len - TK_MAC_LEN);
+}
+
+/* see ue.h */
+int
+ue_transfer_init(const struct ue *u, const char *responder,
+    const uint8_t mpki[TK_KEY_LEN], const uint8_t *mpkr,
+    const struct mk_payload *ticket, uint32_t csb, int64_t t,
+    const uint8_t *rand, size_t rand_len, uint8_t *out, size_t out_size,
+    size_t *out_len)
+{
+	struct mk_payload	 p[8], iv[2];
 	struct tk_keyset	 ks;
 	struct tk_key		 k = raw_key(mpki);
-	size_t			 n = 0;
+	uint8_t			 vi[TK_MAC_LEN], vr_key[TK_KEY_LEN];
+	uint8_t			 idata[2 + 2 * (2 + TK_MAC_LEN)];
+	size_t			 n = 0, tk_i, ilen;
 	int			 rc = -1;
 
+	memset(&ks, 0, sizeof(ks));
+	memset(vr_key, 0, sizeof(vr_key));
 	p_hdr(&p[n++], MK_DT_TRANSFER_INIT, csb);
 	p_t(&p[n++], t);
 	p_randr(&p[n++], MK_RANDR_I, rand, rand_len);
 	p_idr(&p[n++], MK_ROLE_I, MK_ID_URI, u->id, strlen(u->id));
 	p_idr(&p[n++], MK_ROLE_R, MK_ID_URI, responder, strlen(responder));
+	tk_i = n;
 	p[n] = *ticket;
-	p[n++].type = MK_PT_TICKET;
+	p[n].type = MK_PT_TICKET;
+	p[n].u.tp.init_data = NULL;
+	p[n++].u.tp.init_data_len = 0;
 	p_v(&p[n++]);
-	if (mk_encode(p, n, out, out_size, out_len) != MK_OK ||
-	    mk_decode(out, *out_len, &m) != MK_OK ||
-	    tk_derive_keys(&k, 0xff, csb, TK_L_INIT, rand, rand_len, NULL, 0,
-	    true, &ks) != 0)
+	if (tk_derive_keys(&k, 0xff, csb, TK_L_INIT, rand, rand_len, NULL, 0,
+	    true, &ks) != 0 ||
+	    transfer_encode(p, n, ks.auth, out, out_size, out_len) != 0)
 		goto out;
-	rc = transfer_mac(out, &m, ks.auth, *out_len - TK_MAC_LEN,
-	    out + *out_len - TK_MAC_LEN);
+	if (mpkr == NULL) {
+		rc = 0;
+		goto out;
+	}
+	/* Initiator Data = First Payload, Vi (the V), Vr (RFC 6043 6.10);
+	 * the V does not cover it, so the V stays the same. */
+	memcpy(vi, out + *out_len - TK_MAC_LEN, TK_MAC_LEN);
+	p_v(&iv[0]);
+	iv[0].u.v.mac = vi;
+	p_v(&iv[1]);
+	if (mk_encode_embedded(iv, 2, idata, sizeof(idata), &ilen) != MK_OK ||
+	    tk_vr_key(mpkr, vr_key) != 0 ||
+	    tk_mac(vr_key, idata, ilen - TK_MAC_LEN, NULL, 0, NULL, 0,
+	    idata + ilen - TK_MAC_LEN) != 0)
+		goto out;
+	p[tk_i].u.tp.init_data = idata;
+	p[tk_i].u.tp.init_data_len = ilen;
+	p_v(&p[n - 1]);
+	if (transfer_encode(p, n, ks.auth, out, out_size, out_len) != 0 ||
+	    CRYPTO_memcmp(vi, out + *out_len - TK_MAC_LEN, TK_MAC_LEN) != 0)
+		goto out;
+	rc = 0;
  out:
 	OPENSSL_cleanse(&ks, sizeof(ks));
+	OPENSSL_cleanse(vr_key, sizeof(vr_key));
 	return rc;
 }
 
@@ -342,7 +411,112 @@ ue_transfer_verify(const uint8_t *msg, size_t len,
 	if (transfer_mac(msg, &m, ks.auth, len - TK_MAC_LEN, mac) == 0 &&
 	    CRYPTO_memcmp(mac, msg + len - TK_MAC_LEN, TK_MAC_LEN) == 0)
 		rc = 0;
+	/* Forking: Vi must be the V (RFC 6043 4.2.3.6). */
+	if (rc == 0 && (p = mk_find(&m, MK_PT_TICKET, NULL)) != NULL &&
+	    p->u.tp.init_data_len > 0) {
+		struct mk_payload	 iv[4];
+		size_t			 ni;
+
+		if (mk_decode_embedded(p->u.tp.init_data,
+		    p->u.tp.init_data_len, iv, 4, &ni) != MK_OK || ni != 2 ||
+		    iv[0].type != MK_PT_V || iv[0].u.v.mac_len != TK_MAC_LEN ||
+		    CRYPTO_memcmp(iv[0].u.v.mac, msg + len - TK_MAC_LEN,
+		    TK_MAC_LEN) != 0)
+			rc = -1;
+	}
 	OPENSSL_cleanse(&ks, sizeof(ks));
+	return rc;
+}
+
+/* The RANDRi of a TRANSFER_INIT m, or NULL. */
+static const struct mk_payload *
+randri_of(const struct mk_msg *m)
+{
+	const struct mk_payload	*p = NULL;
+
+	while ((p = mk_find(m, MK_PT_RANDR, p)) != NULL)
+		if (p->u.rand.role == MK_RANDR_I)
+			return p;
+	return NULL;
+}
+
+/* see ue.h */
+int
+ue_transfer_resp(const struct ue_result *r, const uint8_t *init,
+    size_t init_len, int64_t t, uint8_t *out, size_t out_size,
+    size_t *out_len)
+{
+	static _Thread_local struct mk_msg m;
+	const struct mk_payload	*ri;
+	struct mk_payload	 p[6];
+	struct tk_keyset	 ks;
+	struct tk_key		 k = raw_key(r->mpkr);
+	size_t			 n = 0;
+	int			 rc = -1;
+
+	if (!r->has_mpkr || r->rkms_len == 0 ||
+	    mk_decode(init, init_len, &m) != MK_OK ||
+	    (ri = randri_of(&m)) == NULL)
+		return -1;
+	p_hdr(&p[n], MK_DT_TRANSFER_RESP, m.p[0].u.hdr.csb_id);
+	p[n++].u.hdr.v = false;
+	p_t(&p[n++], t);
+	p_idr(&p[n++], MK_ROLE_R, MK_ID_URI, r->idr, strlen(r->idr));
+	p_randr(&p[n++], MK_RANDR_KMS, r->rkms, r->rkms_len);
+	p_v(&p[n++]);
+	if (tk_derive_keys(&k, 0xff, m.p[0].u.hdr.csb_id, TK_L_RESP,
+	    ri->u.rand.rand, ri->u.rand.rand_len, NULL, 0, true, &ks) == 0)
+		rc = encode_mac(p, n, ks.auth, init, init_len, NULL, 0, out,
+		    out_size, out_len);
+	OPENSSL_cleanse(&ks, sizeof(ks));
+	return rc;
+}
+
+/* see ue.h */
+int
+ue_transfer_resp_verify(const uint8_t mpkr[TK_KEY_LEN],
+    const uint8_t tgk[TK_KEY_LEN], const uint8_t *init, size_t init_len,
+    const uint8_t *resp, size_t resp_len, uint8_t tgk_f[TK_KEY_LEN])
+{
+	static _Thread_local struct mk_msg mi, mr;
+	const struct mk_payload	*ri, *idr = NULL, *rk = NULL, *p = NULL, *v;
+	struct tk_keyset	 ks;
+	struct tk_key		 k;
+	uint8_t			 mpkr_f[TK_KEY_LEN], mac[TK_MAC_LEN];
+	int			 rc = -1;
+
+	memset(&ks, 0, sizeof(ks));
+	if (mk_decode(init, init_len, &mi) != MK_OK ||
+	    mk_decode(resp, resp_len, &mr) != MK_OK ||
+	    mr.p[0].u.hdr.data_type != MK_DT_TRANSFER_RESP ||
+	    mr.p[0].u.hdr.csb_id != mi.p[0].u.hdr.csb_id ||
+	    (ri = randri_of(&mi)) == NULL ||
+	    (v = mk_find(&mr, MK_PT_V, NULL)) == NULL ||
+	    v->u.v.auth_alg != MK_MAC_HMAC_SHA256_256)
+		return -1;
+	while ((p = mk_find(&mr, MK_PT_IDR, p)) != NULL)
+		if (p->u.id.role == MK_ROLE_R)
+			idr = p;
+	p = NULL;
+	while ((p = mk_find(&mr, MK_PT_RANDR, p)) != NULL)
+		if (p->u.rand.role == MK_RANDR_KMS)
+			rk = p;
+	if (idr == NULL || rk == NULL ||
+	    tk_fork(mpkr, TK_C_MPKR_FORK, idr->u.id.data, idr->u.id.data_len,
+	    rk->u.rand.rand, rk->u.rand.rand_len, mpkr_f) != 0)
+		goto out;
+	k = raw_key(mpkr_f);
+	if (tk_derive_keys(&k, 0xff, mi.p[0].u.hdr.csb_id, TK_L_RESP,
+	    ri->u.rand.rand, ri->u.rand.rand_len, NULL, 0, true, &ks) != 0 ||
+	    tk_mac(ks.auth, resp, resp_len - TK_MAC_LEN, init, init_len, NULL,
+	    0, mac) != 0 ||
+	    CRYPTO_memcmp(mac, resp + resp_len - TK_MAC_LEN, TK_MAC_LEN) != 0)
+		goto out;
+	rc = tk_fork(tgk, TK_C_TGK_FORK, idr->u.id.data, idr->u.id.data_len,
+	    rk->u.rand.rand, rk->u.rand.rand_len, tgk_f);
+ out:
+	OPENSSL_cleanse(&ks, sizeof(ks));
+	OPENSSL_cleanse(mpkr_f, sizeof(mpkr_f));
 	return rc;
 }
 

@@ -16,6 +16,7 @@
  *	kms-admin -d DATADIR cert list
  *	kms-admin -d DATADIR cache
  *	kms-admin -d DATADIR audit [AFTER_ID]
+ *	kms-admin -d DATADIR audit-verify [KMS_SIGN_KEY_HEX ...]
  *	kms-admin -d DATADIR keys USER [TRK_NAME [INK_NAME]]
  *
  * keys records the names of a user's TrK (tk.<n>.<user>) and InK
@@ -24,6 +25,12 @@
  * prints the current ones.  kmsd then wraps, signs and checks for that
  * user (docs/security-extension.md); it finds the keys in the token by
  * these names, so keys made after kmsd started need a restart of kmsd.
+ *
+ * audit-verify is the auditor's offline check of the audit trail (a copy
+ * of kms.db will do): the hash chain, and the signed checkpoints with the
+ * KMS signing keys given as hex 04||x||y (KmsSignKey of kms-provision, or
+ * the key of the KMS certificate), without the HSM.  Exit 0 when the
+ * trail verifies, 1 with the first problem when it does not.
  *
  * It opens DATADIR/kms.db like kmsd does (SQLite WAL, synchronous=FULL),
  * so it may run while kmsd serves: kmsd sees each change on its next
@@ -65,10 +72,12 @@ usage(void)
 	    "       %s -d DATADIR cert add FILE | remove CERTURI | list\n"
 	    "       %s -d DATADIR cache\n"
 	    "       %s -d DATADIR audit [AFTER_ID]\n"
+	    "       %s -d DATADIR audit-verify [KMS_SIGN_KEY_HEX ...]\n"
 	    "       %s -d DATADIR keys USER [TRK_NAME [INK_NAME]]\n"
 	    "Interim operator tool until the console (issue 8).\n",
 	    progname, progname, progname, progname, progname, progname,
-	    progname, progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname,
+	    progname);
 	exit(2);
 }
 
@@ -346,17 +355,66 @@ cmd_audit(struct store *st, int64_t after)
 		for (i = 0; i < n; i++) {
 			printf("%" PRId64 "\t%s\t%" PRId64 "\tsubject=%s\t"
 			    "identity=%s\tperiod=%" PRId64 "\trequest=%s\t"
-			    "token=%s\treason=%s\n", a[i].sa_id,
+			    "token=%s\toperator=%s\treason=%s\n", a[i].sa_id,
 			    a[i].sa_kind == STORE_AUDIT_ISSUED ? "issued" :
+			    a[i].sa_kind == STORE_AUDIT_OPERATOR ? "operator" :
 			    "refused", a[i].sa_time, a[i].sa_subject,
 			    a[i].sa_identity, a[i].sa_period_no,
 			    a[i].sa_request_id, a[i].sa_token_id,
-			    a[i].sa_reason);
+			    a[i].sa_operator, a[i].sa_reason);
 			after = a[i].sa_id;
 		}
 	} while (n == KA_LIST_CHUNK);
 	free(a);
 	return rc == STORE_OK ? 0 : fail("audit", rc);
+}
+
+/* audit-verify: the chain and the checkpoints signed by keys[]. */
+static int
+cmd_audit_verify(struct store *st, int argc, char **argv)
+{
+	uint8_t			 keys[STORE_VERIFY_KEYS_MAX][STORE_PUBKEY_LEN];
+	struct store_verify	 vf;
+	unsigned		 v;
+	int			 i, j, rc;
+
+	if (argc > STORE_VERIFY_KEYS_MAX)
+		usage();
+	for (i = 0; i < argc; i++) {
+		if (strlen(argv[i]) != 2 * STORE_PUBKEY_LEN) {
+			fprintf(stderr, "%s: audit-verify: a key is %d hex "
+			    "digits (04||x||y)\n", progname,
+			    2 * STORE_PUBKEY_LEN);
+			return 2;
+		}
+		for (j = 0; j < STORE_PUBKEY_LEN; j++) {
+			if (sscanf(argv[i] + 2 * j, "%2x", &v) != 1) {
+				fprintf(stderr, "%s: audit-verify: not hex: "
+				    "%s\n", progname, argv[i]);
+				return 2;
+			}
+			keys[i][j] = (uint8_t)v;
+		}
+	}
+	rc = store_audit_verify(st, (const uint8_t (*)[STORE_PUBKEY_LEN])keys,
+	    (size_t)argc, &vf);
+	if (rc == STORE_ERR_ARGS) {
+		fprintf(stderr, "%s: audit-verify: a key is not a P-256 "
+		    "point\n", progname);
+		return 2;
+	}
+	if (rc == STORE_ERR_TAMPERED) {
+		printf("FAILED record %" PRId64 ": %s\n", vf.sv_bad_seq,
+		    vf.sv_problem);
+		return 1;
+	}
+	if (rc != STORE_OK)
+		return fail("audit-verify", rc);
+	printf("ok records %" PRId64 " checkpoints %" PRId64 " verified %"
+	    PRId64 " unknown-key %" PRId64 " signed-up-to %" PRId64 "\n",
+	    vf.sv_records, vf.sv_checkpoints, vf.sv_ckpt_verified,
+	    vf.sv_ckpt_unknown, vf.sv_signed_upto);
+	return 0;
 }
 
 int
@@ -422,6 +480,8 @@ main(int argc, char *argv[])
 		ret = rc == STORE_OK ? 0 : fail("cache", rc);
 	} else if (strcmp(argv[0], "keys") == 0 && argc >= 2 && argc <= 4)
 		ret = cmd_keys(st, argc - 1, argv + 1, now);
+	else if (strcmp(argv[0], "audit-verify") == 0)
+		ret = cmd_audit_verify(st, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "audit") == 0 && argc <= 2) {
 		if (argc == 2 && period_arg(argv[1], &p) != 0)
 			usage();

@@ -6,6 +6,7 @@
  *	kms-client --url URL [options] --token T keyprov [URI [NTPHEX]]
  *	kms-client --url URL [options] --token T certcache [N]
  *	kms-client --url URL [options] raw METHOD PATH
+ *	kms-client [--trk F] [--ink F] verify FILE
  *	kms-client --url URL [options] --token-gms T --token-a T --token-b T
  *	    --group URI [--trk-gms F --trk-a F --trk-b F] ue-flow
  *	(any of them) --trk FILE [--trk-name NAME]
@@ -13,9 +14,12 @@
  *
  * With --trk (the 32-byte TrK a device holds, security extension), key
  * elements of xsi:type EncKeyContentType are unwrapped with OpenSSL's
- * EVP_aes_256_wrap_pad (RFC 5649) and validated like plaintext keys; a
- * SignedKmsResponse is read as the KmsResponse it holds (its HMAC is
- * checked by xmlsec1 in tests/integration/it_secext.sh, not here).
+ * EVP_aes_256_wrap_pad (RFC 5649) and validated like plaintext keys.  A
+ * device with a key (--trk, --ink) verifies every SignedKmsResponse
+ * itself (HMAC-SHA256 under the InK, else the TrK), decrypts an
+ * encrypted KmsMessage and adopts rotated keys before any other check,
+ * and refuses unsigned answers (usec.c); --sign makes it send
+ * SignedKmsRequests.  verify FILE does the same on a saved answer.
  *
  * keyprov runs init (to learn the Root certificate: KmsUri, key period,
  * Z_S, KPAK), then POSTs keyprov, keyprov/<pct-encoded URI> or
@@ -81,14 +85,22 @@ static CURL		*easy_new(const struct opts *, const char *,
 			    struct curl_slist *, struct body *);
 static int		 exchange(CURL *, struct body *, struct answer *,
 			    const char *, long);
-static int		 run_init(const struct opts *, const struct ucheck *);
+static int		 post_req(const struct opts *, const char *,
+			    const char *, long, const char *, size_t,
+			    struct body *, struct answer *);
+static int		 run_init(const struct opts *, struct ucheck *);
+static const char	*kms_error(const struct body *);
+static int		 run_verify(const struct opts *, struct ucheck *,
+			    const char *);
+static int		 init_cert(const struct opts *, struct ucheck *,
+			    struct ucheck_init *);
 static int		 run_raw(const struct opts *, const struct ucheck *,
 			    const char *, const char *);
-static int		 run_keyprov(const struct opts *, const struct ucheck *,
+static int		 run_keyprov(const struct opts *, struct ucheck *,
 			    const char *, const char *);
-static int		 run_certcache(const struct opts *,
-			    const struct ucheck *, const char *);
-static int		 run_cache(const struct opts *, const struct ucheck *,
+static int		 run_certcache(const struct opts *, struct ucheck *,
+			    const char *);
+static int		 run_cache(const struct opts *, struct ucheck *,
 			    const char *, const char *);
 
 static void
@@ -107,12 +119,19 @@ usage(void)
 	    "       %s --url URL [options] --token-gms T --token-a T "
 	    "--token-b T\n"
 	    "\t--group URI [--trk-gms F] [--trk-a F] [--trk-b F]\n"
+	    "\t[--ink-gms F] [--ink-a F] [--ink-b F]\n"
 	    "\t[--uri-gms U] [--uri-a U] [--uri-b U] ue-flow\n"
 	    "       (any command) [--trk FILE [--trk-name NAME]]: unwrap\n"
 	    "\tEncKeyContentType keys with the 32-byte TrK in FILE\n"
+	    "       [--ink FILE [--ink-name NAME]]: the device's InK; signed\n"
+	    "\tresponses must verify under the InK, else the TrK\n"
+	    "       [--sign [--sign-bits N] [--user URI]]: send "
+	    "SignedKmsRequests\n\t(keyprov, certcache, cert, ue-flow)\n"
+	    "       %s [--trk F] [--ink F] [--xsd P] verify FILE: a saved "
+	    "response\n"
 	    "       --save DIR [--demo-save-trk]: keep every response (and, "
 	    "DEMO MODE,\n\tthe TrK used) in DIR\n",
-	    progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname);
 	exit(2);
 }
 
@@ -158,21 +177,42 @@ demo_save_trk(const struct opts *o, const char *name, const uint8_t *k)
 	return save_bin(o->o_save, name, k, UCHECK_TRK_LEN);
 }
 
-/* --trk FILE: exactly 32 bytes, handed to ucheck and wiped here. */
-static int
-load_trk(struct ucheck *uc, const struct opts *o)
+/*
+ * The device's keys: --trk FILE and --ink FILE, exactly 32 bytes each,
+ * handed to ucheck and wiped here.  demo_name: the --demo-save-trk file
+ * of the TrK.
+ */
+int
+load_keys(struct ucheck *uc, const struct opts *o, const char *trk,
+    const char *trk_name, const char *ink, const char *ink_name,
+    const char *demo_name)
 {
 	uint8_t	 k[UCHECK_TRK_LEN];
 	int	 ret = -1;
 
-	if (load_trk_file(o->o_trk_file, k) != 0)
-		return -1;
-	if (ucheck_set_trk(uc, k, sizeof(k), o->o_trk_name) != UCHECK_OK)
-		fprintf(stderr, "%s: --trk-name too long\n", progname);
-	else if (demo_save_trk(o, "trk.bin", k) == 0)
-		ret = 0;
-	OPENSSL_cleanse(k, sizeof(k));		/* wipe: TrK */
-	return ret;
+	if (trk != NULL) {
+		if (load_trk_file(trk, k) != 0)
+			return -1;
+		if (ucheck_set_trk(uc, k, sizeof(k), trk_name) != UCHECK_OK)
+			fprintf(stderr, "%s: TrK name too long\n", progname);
+		else if (demo_save_trk(o, demo_name, k) == 0)
+			ret = 0;
+		OPENSSL_cleanse(k, sizeof(k));		/* wipe: TrK */
+		if (ret != 0)
+			return -1;
+	}
+	ret = -1;
+	if (ink != NULL) {
+		if (load_trk_file(ink, k) != 0)
+			return -1;
+		if (ucheck_set_ink(uc, k, sizeof(k), ink_name) != UCHECK_OK)
+			fprintf(stderr, "%s: InK name too long\n", progname);
+		else
+			ret = 0;
+		OPENSSL_cleanse(k, sizeof(k));		/* wipe: InK */
+		return ret;
+	}
+	return 0;
 }
 
 /* A failure of request number n (0: not tied to one request). */
@@ -432,9 +472,12 @@ exchange(CURL *c, struct body *b, struct answer *a, const char *what,
 }
 
 static int
-run_init(const struct opts *o, const struct ucheck *uc)
+run_init(const struct opts *o, struct ucheck *uc)
 {
 	struct ucheck_init	 info;
+	struct ucheck_sec	 sec;
+	char			*op = NULL;
+	size_t			 opl = 0;
 	struct curl_slist	*hdrs = NULL, *h;
 	struct body		 b;
 	struct answer		 a;
@@ -493,8 +536,15 @@ run_init(const struct opts *o, const struct ucheck *uc)
 			    "application/xml", a.a_ctype);
 			continue;
 		}
-		s = ucheck_init_response(uc, b.b_data, b.b_len,
-		    o->o_expect_uri, &info, msg, sizeof(msg));
+		if (ucheck_open_response(uc, b.b_data, b.b_len,
+		    ucheck_has_key(uc) && o->o_token != NULL, &op, &opl, &sec,
+		    msg, sizeof(msg)) != UCHECK_OK) {
+			fail_req("init", i, "response rejected: %s", msg);
+			continue;
+		}
+		s = ucheck_init_response(uc, op, opl, o->o_expect_uri, &info,
+		    msg, sizeof(msg));
+		free_opened(op, opl);
 		if (s != UCHECK_OK) {
 			fail_req("init", i, "%s", msg);
 			continue;
@@ -515,9 +565,12 @@ run_init(const struct opts *o, const struct ucheck *uc)
 		if (!o->o_quiet)
 			printf("init: %ld/%ld verified (KmsUri %s, PubEncKey "
 			    "valid order-q point, PubAuthKey valid P-256 "
-			    "point, XSD valid, %ld connection%s)\n", ok,
-			    o->o_count, info.ui_kms_uri, conns,
-			    conns == 1 ? "" : "s");
+			    "point, XSD valid, %ld connection%s)%s%s%s\n",
+			    ok, o->o_count, info.ui_kms_uri, conns,
+			    conns == 1 ? "" : "s", sec.us_signed ?
+			    "; signature by " : "", sec.us_signed ?
+			    sec.us_key : "", sec.us_signed ?
+			    " verified (HMAC-SHA256)" : "");
 	} else if (!o->o_quiet)
 		printf("init: %ld/%ld verified, %ld failed "
 		    "(%ld connection%s)\n", ok, o->o_count,
@@ -655,6 +708,14 @@ int
 post_once(const struct opts *o, const char *path, const char *what, long n,
     struct body *b, struct answer *a)
 {
+	return post_req(o, path, what, n, NULL, 0, b, a);
+}
+
+/* The same with req (reqlen octets) as an application/xml body. */
+static int
+post_req(const struct opts *o, const char *path, const char *what, long n,
+    const char *req, size_t reqlen, struct body *b, struct answer *a)
+{
 	struct curl_slist	*hdrs = NULL, *h;
 	char			 url[KC_URL_LEN], auth[KC_URL_LEN];
 	CURL			*c = NULL;
@@ -671,6 +732,12 @@ post_once(const struct opts *o, const char *path, const char *what, long n,
 	if ((h = curl_slist_append(hdrs, "Expect:")) == NULL)
 		goto fail;
 	hdrs = h;
+	if (req != NULL) {
+		if ((h = curl_slist_append(hdrs,
+		    "Content-Type: application/xml")) == NULL)
+			goto fail;
+		hdrs = h;
+	}
 	if (o->o_token != NULL) {
 		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 		    o->o_token) >= (int)sizeof(auth))
@@ -681,8 +748,10 @@ post_once(const struct opts *o, const char *path, const char *what, long n,
 	}
 	if ((c = easy_new(o, url, hdrs, b)) == NULL ||
 	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK) {
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req != NULL ? req : "")
+	    != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)reqlen) !=
+	    CURLE_OK) {
 		fail_req(what, n, "cannot set up libcurl");
 		goto fail;
 	}
@@ -690,6 +759,91 @@ post_once(const struct opts *o, const char *path, const char *what, long n,
  fail:
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
+	return ret;
+}
+
+/* The ErrorMsg text of an error body, for reports ("" if none). */
+static const char *
+kms_error(const struct body *b)
+{
+	static char	 e[128];
+	const char	*p, *q;
+
+	e[0] = '\0';
+	if (b->b_data == NULL || (p = strstr(b->b_data, "<ErrorMsg>")) ==
+	    NULL || (q = strstr(p, "</ErrorMsg>")) == NULL)
+		return e;
+	p += strlen("<ErrorMsg>");
+	snprintf(e, sizeof(e), "%.*s", (int)(q - p), p);
+	return e;
+}
+
+/* see kc_local.h */
+void
+free_opened(char *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, len);		/* wipe: may hold keys */
+	free(p);
+}
+
+/* see kc_local.h */
+int
+device_post(const struct opts *o, struct ucheck *uc, const char *user,
+    const char *kms_uri, const char *path, const char *what, long n,
+    struct body *b, struct answer *a, char **opened, size_t *opened_len,
+    struct ucheck_sec *sec)
+{
+	struct body	 rb;
+	char		 url[KC_URL_LEN], msg[UCHECK_MSG_LEN], sub[UCHECK_URI_LEN];
+	char		 name[64], *req = NULL;
+	size_t		 reqlen = 0;
+	int		 ret = -1;
+
+	*opened = NULL;
+	*opened_len = 0;
+	memset(sec, 0, sizeof(*sec));
+	if (o->o_sign) {
+		if (user == NULL && o->o_token != NULL && jwt_sub(o->o_token,
+		    sub, sizeof(sub)) == 0)
+			user = sub;
+		if (user == NULL || kms_uri == NULL) {
+			fail_req(what, n, "--sign: no UserUri (give --user) "
+			    "or no KmsUri");
+			return -1;
+		}
+		snprintf(url, sizeof(url), "%s%s", o->o_url, path);
+		if (ucheck_sign_request(uc, user, kms_uri, url,
+		    (unsigned)o->o_sign_bits, &req, &reqlen, msg,
+		    sizeof(msg)) != UCHECK_OK) {
+			fail_req(what, n, "cannot sign the request: %s", msg);
+			return -1;
+		}
+		if (o->o_save != NULL) {
+			rb.b_data = req;
+			rb.b_len = reqlen;
+			snprintf(name, sizeof(name), "request-%s", what);
+			if (save_body(o->o_save, name, n > 0 ? n : 1, &rb) !=
+			    0)
+				goto out;
+		}
+	}
+	if (post_req(o, path, what, n, req, reqlen, b, a) != 0)
+		goto out;
+	if (a->a_status != 200) {
+		ret = 0;
+		goto out;
+	}
+	if (ucheck_open_response(uc, b->b_data, b->b_len,
+	    ucheck_has_key(uc) && o->o_token != NULL, opened, opened_len,
+	    sec, msg, sizeof(msg)) != UCHECK_OK) {
+		fail_req(what, n, "response rejected: %s", msg);
+		goto out;
+	}
+	ret = 0;
+ out:
+	free(req);
 	return ret;
 }
 
@@ -840,11 +994,51 @@ keyset_wolf(const struct ucheck_init *cert, const struct ucheck_keyset *ks,
 	return ret;
 }
 
+/*
+ * init as the device (with the token when given): the Root certificate,
+ * the response opened (signature) first.  0, or -1 (reported).
+ */
 static int
-run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
+init_cert(const struct opts *o, struct ucheck *uc, struct ucheck_init *cert)
+{
+	struct ucheck_sec	 sec;
+	struct body		 b;
+	struct answer		 a;
+	char			 msg[UCHECK_MSG_LEN], *op = NULL;
+	size_t			 opl = 0;
+	int			 ret = -1;
+
+	memset(&b, 0, sizeof(b));
+	if (device_post(o, uc, NULL, NULL, KC_INIT_PATH, "init", 0, &b, &a,
+	    &op, &opl, &sec) != 0) {
+		if (o->o_save != NULL)
+			save_body(o->o_save, "init", 1, &b);
+		goto out;
+	}
+	if (o->o_save != NULL && save_body(o->o_save, "init", 1, &b) != 0)
+		goto out;
+	if (a.a_status != 200 || ucheck_init_response(uc, op, opl,
+	    o->o_expect_uri, cert, msg, sizeof(msg)) != UCHECK_OK) {
+		fail_req("init", 0, "status %ld: %s", a.a_status,
+		    a.a_status == 200 ? msg : "not 200");
+		goto out;
+	}
+	ret = 0;
+ out:
+	free_opened(op, opl);
+	free(b.b_data);
+	return ret;
+}
+
+static int
+run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
     const char *ntphex)
 {
 	struct ucheck_init	 cert;
+	struct ucheck_sec	 sec, sec1;
+	struct opts		 io = *o;
+	char			*op = NULL;
+	size_t			 opl = 0;
 	struct ucheck_keyset	*sets = NULL, *first = NULL;
 	struct body		 b;
 	struct answer		 a;
@@ -859,15 +1053,12 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 	memset(&cert, 0, sizeof(cert));
 	if (ntphex != NULL && uri == NULL)
 		usage();
-	/* The UE learns the Root certificate first (D.2: init). */
-	if (post_once(o, KC_INIT_PATH, "init", 0, &b, &a) != 0)
+	/* The UE learns the Root certificate first (D.2: init; never a
+	 * signed request: init is public). */
+	memset(&sec1, 0, sizeof(sec1));
+	io.o_sign = false;
+	if (init_cert(&io, uc, &cert) != 0)
 		goto out;
-	if (a.a_status != 200 || ucheck_init_response(uc, b.b_data, b.b_len,
-	    o->o_expect_uri, &cert, msg, sizeof(msg)) != UCHECK_OK) {
-		fail_req("init", 0, "status %ld: %s", a.a_status,
-		    a.a_status == 200 ? msg : "not 200");
-		goto out;
-	}
 	snprintf(path, sizeof(path), "%s/keyprov", KC_ROOT_PATH);
 	if (uri != NULL) {
 		if (pct_encode(uri, enc, sizeof(enc)) != 0 ||
@@ -889,14 +1080,20 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 		goto out;
 
 	for (k = 1; k <= o->o_count; k++) {
-		if (post_once(o, path, "keyprov", k, &b, &a) != 0)
+		free_opened(op, opl);
+		op = NULL;
+		if (device_post(o, uc, o->o_user, cert.ui_kms_uri, path,
+		    "keyprov", k, &b, &a, &op, &opl, &sec) != 0) {
+			if (o->o_save != NULL)
+				save_body(o->o_save, "keyprov", k, &b);
 			continue;
+		}
 		if (o->o_save != NULL && save_body(o->o_save, "keyprov", k,
 		    &b) != 0)
 			goto out;
 		if (a.a_status != 200) {
-			fail_req("keyprov", k, "HTTP status %ld, want 200",
-			    a.a_status);
+			fail_req("keyprov", k, "HTTP status %ld, want 200 "
+			    "(KmsError: %s)", a.a_status, kms_error(&b));
 			continue;
 		}
 		if (!is_xml_ctype(a.a_ctype)) {
@@ -904,7 +1101,7 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 			    a.a_ctype);
 			continue;
 		}
-		if (ucheck_keyprov_response(uc, b.b_data, b.b_len, &cert,
+		if (ucheck_keyprov_response(uc, op, opl, &cert,
 		    want, strrchr(path, '/'), sets, UCHECK_SETS_MAX, &n, msg,
 		    sizeof(msg)) != UCHECK_OK) {
 			fail_req("keyprov", k, "%s", msg);
@@ -933,6 +1130,7 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 			continue;
 		/* The same identity and period: the same key set. */
 		if (k == 1) {
+			sec1 = sec;
 			memcpy(first, sets, n * sizeof(*sets));
 			nfirst = n;
 		} else if (n != nfirst || memcmp(first, sets,
@@ -961,11 +1159,20 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 			printf("keyprov: %ld/%ld verified (%zu key set%s, XSD "
 			    "valid, identical in every response)\n", ok,
 			    o->o_count, nfirst, nfirst == 1 ? "" : "s");
+			if (sec1.us_signed)
+				printf("keyprov: %srequest%s; every response "
+				    "signed, HMAC-SHA256/%u by %s verified by "
+				    "kms-client%s\n", o->o_sign ? "signed " :
+				    "unsigned ", o->o_sign ? "s accepted" : "s",
+				    sec1.us_bits, sec1.us_key,
+				    sec1.us_encrypted ? ", KmsMessage "
+				    "decrypted (AES-128-GCM)" : "");
 		}
 	} else if (!o->o_quiet)
 		printf("keyprov: %ld/%ld verified, %ld failed\n", ok,
 		    o->o_count, o->o_count - ok);
  out:
+	free_opened(op, opl);
 	if (sets != NULL)
 		OPENSSL_cleanse(sets, UCHECK_SETS_MAX * sizeof(*sets));
 	if (first != NULL)
@@ -978,8 +1185,46 @@ run_keyprov(const struct opts *o, const struct ucheck *uc, const char *uri,
 	return ret;
 }
 
+/*
+ * verify FILE: a saved response opened as a device would (signature
+ * under --ink, else --trk; decryption), then XSD-checked.  For tests
+ * that feed a response with one octet changed.
+ */
 static int
-run_certcache(const struct opts *o, const struct ucheck *uc, const char *num)
+run_verify(const struct opts *o, struct ucheck *uc, const char *file)
+{
+	struct ucheck_sec	 sec;
+	char			 msg[UCHECK_MSG_LEN], *data = NULL, *op = NULL;
+	size_t			 len = 0, opl = 0;
+	int			 ret = 1;
+
+	if (read_file(file, &data, &len) != 0)
+		return 2;
+	if (ucheck_open_response(uc, data, len, ucheck_has_key(uc), &op, &opl,
+	    &sec, msg, sizeof(msg)) != UCHECK_OK) {
+		fail_req("verify", 0, "%s: response rejected: %s", file, msg);
+		goto out;
+	}
+	if (ucheck_valid_doc(uc, op, opl, msg, sizeof(msg)) != UCHECK_OK) {
+		fail_req("verify", 0, "%s: %s", file, msg);
+		goto out;
+	}
+	if (!o->o_quiet)
+		printf("verify: %s: %s%s%s%s%s, XSD valid\n", file,
+		    sec.us_signed ? "signature by " : "not signed",
+		    sec.us_signed ? sec.us_key : "", sec.us_signed ?
+		    " verified (HMAC-SHA256)" : "", sec.us_encrypted ?
+		    ", KmsMessage decrypted (AES-128-GCM)" : "",
+		    sec.us_new_keys > 0 ? ", new key(s) unwrapped" : "");
+	ret = 0;
+ out:
+	free_opened(op, opl);
+	free(data);
+	return ret;
+}
+
+static int
+run_certcache(const struct opts *o, struct ucheck *uc, const char *num)
 {
 	return run_cache(o, uc, num, NULL);
 }
@@ -989,9 +1234,14 @@ run_certcache(const struct opts *o, const struct ucheck *uc, const char *num)
  * answer --count times.
  */
 static int
-run_cache(const struct opts *o, const struct ucheck *uc, const char *num,
+run_cache(const struct opts *o, struct ucheck *uc, const char *num,
     const char *cert_uri)
 {
+	struct ucheck_init	 cert;
+	struct ucheck_sec	 sec;
+	struct opts		 io = *o;
+	char			*op = NULL;
+	size_t			 opl = 0;
 	struct body		 b;
 	struct answer		 a;
 	char			 path[KC_URL_LEN], msg[UCHECK_MSG_LEN];
@@ -1014,18 +1264,26 @@ run_cache(const struct opts *o, const struct ucheck *uc, const char *num,
 	} else
 		snprintf(path, sizeof(path), "%s/certcache%s%s", KC_ROOT_PATH,
 		    num != NULL ? "/" : "", num != NULL ? num : "");
+	/* A signed request needs the KmsUri (and the key's name): init. */
+	memset(&cert, 0, sizeof(cert));
+	io.o_sign = false;
+	if (o->o_sign && init_cert(&io, uc, &cert) != 0)
+		goto out;
 	for (k = 1; k <= o->o_count; k++) {
-		if (post_once(o, path, "certcache", k, &b, &a) != 0)
+		free_opened(op, opl);
+		op = NULL;
+		if (device_post(o, uc, o->o_user, cert.ui_kms_uri, path,
+		    "certcache", k, &b, &a, &op, &opl, &sec) != 0)
 			continue;
 		if (o->o_save != NULL && save_body(o->o_save, "certcache", k,
 		    &b) != 0)
 			goto out;
 		if (a.a_status != 200) {
-			fail_req("certcache", k, "HTTP status %ld, want 200",
-			    a.a_status);
+			fail_req("certcache", k, "HTTP status %ld, want 200 "
+			    "(KmsError: %s)", a.a_status, kms_error(&b));
 			continue;
 		}
-		if (ucheck_certcache_response(uc, b.b_data, b.b_len, &cache,
+		if (ucheck_certcache_response(uc, op, opl, &cache,
 		    &ncerts, msg, sizeof(msg)) != UCHECK_OK) {
 			fail_req("certcache", k, "%s", msg);
 			continue;
@@ -1048,11 +1306,14 @@ run_cache(const struct opts *o, const struct ucheck *uc, const char *num,
 		ret = 0;
 		if (!o->o_quiet)
 			printf("%s: %ld/%ld verified (CacheNum %llu, %zu "
-			    "certificate%s, XSD valid)\n", cert_uri != NULL ?
-			    "cert" : "certcache", ok, o->o_count, cache,
-			    ncerts, ncerts == 1 ? "" : "s");
+			    "certificate%s, XSD valid)%s%s%s\n", cert_uri !=
+			    NULL ? "cert" : "certcache", ok, o->o_count, cache,
+			    ncerts, ncerts == 1 ? "" : "s", sec.us_signed ?
+			    "; signature by " : "", sec.us_signed ?
+			    sec.us_key : "", sec.us_signed ? " verified" : "");
 	}
  out:
+	free_opened(op, opl);
 	free(b.b_data);
 	return ret;
 }
@@ -1068,7 +1329,9 @@ main(int argc, char *argv[])
 		OPT_TRK, OPT_TRK_NAME, OPT_DEMO_SAVE_TRK, OPT_GROUP,
 		OPT_TOKEN_GMS, OPT_TOKEN_A, OPT_TOKEN_B,
 		OPT_TRK_GMS, OPT_TRK_A, OPT_TRK_B,
-		OPT_URI_GMS, OPT_URI_A, OPT_URI_B
+		OPT_URI_GMS, OPT_URI_A, OPT_URI_B,
+		OPT_INK, OPT_INK_NAME, OPT_SIGN, OPT_SIGN_BITS, OPT_USER,
+		OPT_INK_GMS, OPT_INK_A, OPT_INK_B
 	};
 	static const struct option longopts[] = {
 		{ "url",		required_argument, NULL, 'u' },
@@ -1106,6 +1369,14 @@ main(int argc, char *argv[])
 		{ "uri-gms",		required_argument, NULL, OPT_URI_GMS },
 		{ "uri-a",		required_argument, NULL, OPT_URI_A },
 		{ "uri-b",		required_argument, NULL, OPT_URI_B },
+		{ "ink",		required_argument, NULL, OPT_INK },
+		{ "ink-name",		required_argument, NULL, OPT_INK_NAME },
+		{ "sign",		no_argument, NULL, OPT_SIGN },
+		{ "sign-bits",		required_argument, NULL, OPT_SIGN_BITS },
+		{ "user",		required_argument, NULL, OPT_USER },
+		{ "ink-gms",		required_argument, NULL, OPT_INK_GMS },
+		{ "ink-a",		required_argument, NULL, OPT_INK_A },
+		{ "ink-b",		required_argument, NULL, OPT_INK_B },
 		{ "quiet",		no_argument, NULL, 'q' },
 		{ "help",		no_argument, NULL, 'h' },
 		{ NULL,			0, NULL, 0 }
@@ -1125,6 +1396,7 @@ main(int argc, char *argv[])
 	o.o_expect_sets = -1;
 	o.o_expect_certs = -1;
 	o.o_expect_cache = -1;
+	o.o_sign_bits = KC_SIGN_BITS;
 	while ((ch = getopt_long(argc, argv, "u:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
@@ -1182,6 +1454,29 @@ main(int argc, char *argv[])
 		case OPT_URI_B:
 			o.o_role_uri[ch - OPT_URI_GMS] = optarg;
 			break;
+		case OPT_INK:
+			o.o_ink_file = optarg;
+			break;
+		case OPT_INK_NAME:
+			o.o_ink_name = optarg;
+			break;
+		case OPT_SIGN:
+			o.o_sign = true;
+			break;
+		case OPT_SIGN_BITS:
+			o.o_sign_bits = num_arg("--sign-bits", optarg, 128,
+			    256);
+			if (o.o_sign_bits % 8 != 0)
+				usage();
+			break;
+		case OPT_USER:
+			o.o_user = optarg;
+			break;
+		case OPT_INK_GMS:
+		case OPT_INK_A:
+		case OPT_INK_B:
+			o.o_role_ink[ch - OPT_INK_GMS] = optarg;
+			break;
 		case OPT_HEADER:
 			if (o.o_nheaders == KC_MAX_HEADERS) {
 				fprintf(stderr, "%s: more than %d --header\n",
@@ -1225,8 +1520,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (o.o_url == NULL || argc < 1)
+	if (argc < 1 || (o.o_url == NULL && strcmp(argv[0], "verify") != 0))
 		usage();
+	if (o.o_url == NULL)
+		o.o_url = "";
 	if (o.o_demo_save_trk && o.o_save == NULL) {
 		fprintf(stderr, "%s: --demo-save-trk needs --save DIR\n",
 		    progname);
@@ -1263,7 +1560,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: %s\n", progname, msg);
 		goto out_curl;
 	}
-	if (o.o_trk_file != NULL && load_trk(uc, &o) != 0) {
+	if (load_keys(uc, &o, o.o_trk_file, o.o_trk_name, o.o_ink_file,
+	    o.o_ink_name, "trk.bin") != 0) {
 		ret = 1;
 		goto out_uc;
 	}
@@ -1278,6 +1576,8 @@ main(int argc, char *argv[])
 		ret = run_certcache(&o, uc, argc > 1 ? argv[1] : NULL);
 	else if (strcmp(argv[0], "cert") == 0 && argc == 2)
 		ret = run_cache(&o, uc, NULL, argv[1]);
+	else if (strcmp(argv[0], "verify") == 0 && argc == 2)
+		ret = run_verify(&o, uc, argv[1]);
 	else if (strcmp(argv[0], "ue-flow") == 0 && argc == 1)
 		ret = run_ue_flow(&o);
 	else {

@@ -25,6 +25,7 @@
 #include <openssl/obj_mac.h>
 
 #include "ucheck.h"
+#include "ucheck_local.h"
 
 /* RFC 6509 Appendix A, SAKKE parameter set 1. */
 static const char sakke_p_hex[] =
@@ -49,18 +50,6 @@ static const char sakke_py_hex[] =
     "13515AD7E9CB99A980BDAD5AD5BB4636ADB9B5706A67DCDE75573FD71BEF16D7";
 #define SAKKE_COFACTOR	4	/* (p + 1) / q */
 
-struct ucheck {
-	EC_GROUP		*uc_sakke;	/* E with P, q, cofactor 4 */
-	BIGNUM			*uc_sakke_p;
-	BIGNUM			*uc_sakke_q;
-	EC_GROUP		*uc_p256;
-	BIGNUM			*uc_p256_p;
-	xmlSchemaPtr		 uc_schema;
-	xmlSchemaValidCtxtPtr	 uc_valid;
-	bool			 uc_has_trk;	/* ucheck_set_trk */
-	uint8_t			 uc_trk[UCHECK_TRK_LEN];
-	char			 uc_trk_name[UCHECK_URI_LEN];	/* or "" */
-};
 
 /* The first libxml2 error of one operation. */
 struct xmlerr_capture {
@@ -69,23 +58,17 @@ struct xmlerr_capture {
 	int	 xc_set;
 };
 
-static void		 say(char *, size_t, const char *, ...)
-			    __attribute__((format(printf, 3, 4)));
 static void		 xmlerr_capture(void *, xmlErrorPtr);
-static bool		 is_xml_space(int);
 static EC_GROUP		*sakke_group_new(BIGNUM *, BIGNUM *, BN_CTX *);
 static enum ucheck_status point_check(const EC_GROUP *, const BIGNUM *,
 			    const BIGNUM *, const uint8_t *, size_t, size_t);
-static enum ucheck_status parse_validate(const struct ucheck *,
-			    const char *, size_t, xmlDocPtr *, char *, size_t);
-static xmlNodePtr	 kid(xmlNodePtr, const char *);
-static char		*text_trim(xmlNodePtr);
 static enum ucheck_status key_check(const struct ucheck *, xmlNodePtr,
 			    const char *, bool, char *, size_t);
 static int		 ull_of(xmlNodePtr, unsigned long long *);
 
-static void
-say(char *msg, size_t size, const char *fmt, ...)
+/* see ucheck_local.h */
+void
+uc_say(char *msg, size_t size, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -113,8 +96,9 @@ xmlerr_capture(void *arg, xmlErrorPtr e)
 		xc->xc_msg[--n] = '\0';
 }
 
-static bool
-is_xml_space(int c)
+/* see ucheck_local.h */
+bool
+uc_is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -148,6 +132,10 @@ ucheck_strerror(enum ucheck_status s)
 		return "not valid against the XSD";
 	case UCHECK_ERR_CONTENT:
 		return "unexpected content";
+	case UCHECK_ERR_SIG:
+		return "signature verification failed";
+	case UCHECK_ERR_DECRYPT:
+		return "decryption failed";
 	}
 	return "unknown status";
 }
@@ -214,7 +202,7 @@ ucheck_new(const char *xsd_path, char *msg, size_t msg_size)
 	BN_CTX			*ctx = NULL;
 
 	if ((uc = calloc(1, sizeof(*uc))) == NULL) {
-		say(msg, msg_size, "out of memory");
+		uc_say(msg, msg_size, "out of memory");
 		return NULL;
 	}
 	if ((ctx = BN_CTX_new()) == NULL ||
@@ -236,25 +224,25 @@ ucheck_new(const char *xsd_path, char *msg, size_t msg_size)
 		return uc;
 	memset(&xc, 0, sizeof(xc));
 	if ((pctx = xmlSchemaNewParserCtxt(xsd_path)) == NULL) {
-		say(msg, msg_size, "%s: cannot read schema", xsd_path);
+		uc_say(msg, msg_size, "%s: cannot read schema", xsd_path);
 		goto fail;
 	}
 	xmlSchemaSetParserStructuredErrors(pctx, xmlerr_capture, &xc);
 	if ((uc->uc_schema = xmlSchemaParse(pctx)) == NULL) {
-		say(msg, msg_size, "%s: bad schema: %s", xsd_path,
+		uc_say(msg, msg_size, "%s: bad schema: %s", xsd_path,
 		    xc.xc_set ? xc.xc_msg : "cannot parse");
 		goto fail;
 	}
 	xmlSchemaFreeParserCtxt(pctx);
 	pctx = NULL;
 	if ((uc->uc_valid = xmlSchemaNewValidCtxt(uc->uc_schema)) == NULL) {
-		say(msg, msg_size, "out of memory");
+		uc_say(msg, msg_size, "out of memory");
 		goto fail;
 	}
 	return uc;
 
  fail_crypto:
-	say(msg, msg_size, "cannot set up the SAKKE or P-256 group");
+	uc_say(msg, msg_size, "cannot set up the SAKKE or P-256 group");
  fail:
 	xmlSchemaFreeParserCtxt(pctx);
 	BN_CTX_free(ctx);
@@ -277,7 +265,7 @@ ucheck_free(struct ucheck *uc)
 		xmlSchemaFreeValidCtxt(uc->uc_valid);
 	if (uc->uc_schema != NULL)
 		xmlSchemaFree(uc->uc_schema);
-	OPENSSL_cleanse(uc->uc_trk, sizeof(uc->uc_trk));	/* wipe: TrK */
+	uc_wipe_keys(uc);		/* wipe: TrK, InK */
 	free(uc);
 }
 
@@ -303,10 +291,10 @@ ucheck_hex(const char *hex, uint8_t *out, size_t want)
 	size_t	 len, i;
 	int	 hi, lo;
 
-	while (is_xml_space((unsigned char)*hex))
+	while (uc_is_space((unsigned char)*hex))
 		hex++;
 	len = strlen(hex);
-	while (len > 0 && is_xml_space((unsigned char)hex[len - 1]))
+	while (len > 0 && uc_is_space((unsigned char)hex[len - 1]))
 		len--;
 	for (i = 0; i < len; i++)
 		if (!isxdigit((unsigned char)hex[i]))
@@ -398,8 +386,8 @@ ucheck_p256_point(const struct ucheck *uc, const uint8_t *pt, size_t len)
  * Parses with no network access, no entity substitution and no DTD
  * loading, refuses any DTD, and validates against the schema.
  */
-static enum ucheck_status
-parse_validate(const struct ucheck *uc, const char *body, size_t len,
+enum ucheck_status
+uc_parse_validate(const struct ucheck *uc, const char *body, size_t len,
     xmlDocPtr *docp, char *msg, size_t msg_size)
 {
 	struct xmlerr_capture	 xc;
@@ -409,15 +397,15 @@ parse_validate(const struct ucheck *uc, const char *body, size_t len,
 
 	*docp = NULL;
 	if (len == 0) {
-		say(msg, msg_size, "empty body");
+		uc_say(msg, msg_size, "empty body");
 		return UCHECK_ERR_XML;
 	}
 	if (len > INT32_MAX) {
-		say(msg, msg_size, "body too large");
+		uc_say(msg, msg_size, "body too large");
 		return UCHECK_ERR_XML;
 	}
 	if ((pctx = xmlNewParserCtxt()) == NULL) {
-		say(msg, msg_size, "out of memory");
+		uc_say(msg, msg_size, "out of memory");
 		return UCHECK_ERR_GENERAL;
 	}
 	doc = xmlCtxtReadMemory(pctx, body, (int)len, "response.xml", NULL,
@@ -425,17 +413,17 @@ parse_validate(const struct ucheck *uc, const char *body, size_t len,
 	if (doc == NULL) {
 		e = xmlCtxtGetLastError(pctx);
 		if (e != NULL && e->message != NULL)
-			say(msg, msg_size, "not well-formed XML: line %d: %.*s",
+			uc_say(msg, msg_size, "not well-formed XML: line %d: %.*s",
 			    e->line, (int)strcspn(e->message, "\n"),
 			    e->message);
 		else
-			say(msg, msg_size, "not well-formed XML");
+			uc_say(msg, msg_size, "not well-formed XML");
 		xmlFreeParserCtxt(pctx);
 		return UCHECK_ERR_XML;
 	}
 	xmlFreeParserCtxt(pctx);
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		say(msg, msg_size, "document has a DTD (refused)");
+		uc_say(msg, msg_size, "document has a DTD (refused)");
 		xmlFreeDoc(doc);
 		return UCHECK_ERR_XML;
 	}
@@ -444,7 +432,7 @@ parse_validate(const struct ucheck *uc, const char *body, size_t len,
 		xmlSchemaSetValidStructuredErrors(uc->uc_valid, xmlerr_capture,
 		    &xc);
 		if (xmlSchemaValidateDoc(uc->uc_valid, doc) != 0) {
-			say(msg, msg_size, "XSD invalid: line %d: %s",
+			uc_say(msg, msg_size, "XSD invalid: line %d: %s",
 			    xc.xc_line, xc.xc_set ? xc.xc_msg : "invalid");
 			xmlFreeDoc(doc);
 			return UCHECK_ERR_SCHEMA;
@@ -455,8 +443,8 @@ parse_validate(const struct ucheck *uc, const char *body, size_t len,
 }
 
 /* The first element child named name in the interface namespace. */
-static xmlNodePtr
-kid(xmlNodePtr parent, const char *name)
+xmlNodePtr
+uc_kid(xmlNodePtr parent, const char *name)
 {
 	xmlNodePtr	 n;
 
@@ -471,8 +459,8 @@ kid(xmlNodePtr parent, const char *name)
 }
 
 /* The first element child with local name name, any namespace. */
-static xmlNodePtr
-kid_any(xmlNodePtr parent, const char *name)
+xmlNodePtr
+uc_kid_any(xmlNodePtr parent, const char *name)
 {
 	xmlNodePtr	 n;
 
@@ -486,18 +474,18 @@ kid_any(xmlNodePtr parent, const char *name)
 }
 
 /* The text of n without leading and trailing XML space; free() it. */
-static char *
-text_trim(xmlNodePtr n)
+char *
+uc_text_trim(xmlNodePtr n)
 {
 	xmlChar	*c;
 	char	*s, *b, *e;
 
 	if (n == NULL || (c = xmlNodeGetContent(n)) == NULL)
 		return NULL;
-	for (b = (char *)c; is_xml_space((unsigned char)*b); b++)
+	for (b = (char *)c; uc_is_space((unsigned char)*b); b++)
 		;
 	e = b + strlen(b);
-	while (e > b && is_xml_space((unsigned char)e[-1]))
+	while (e > b && uc_is_space((unsigned char)e[-1]))
 		e--;
 	s = strndup(b, (size_t)(e - b));
 	xmlFree(c);
@@ -511,7 +499,7 @@ ull_of(xmlNodePtr n, unsigned long long *out)
 	char	*s, *end;
 	int	 rc = -1;
 
-	if ((s = text_trim(n)) == NULL)
+	if ((s = uc_text_trim(n)) == NULL)
 		return -1;
 	errno = 0;
 	if (s[0] >= '0' && s[0] <= '9') {
@@ -534,20 +522,20 @@ key_check(const struct ucheck *uc, xmlNodePtr cert, const char *name,
 	char			*hex;
 
 	len = sakke ? UCHECK_SAKKE_POINT_LEN : UCHECK_P256_POINT_LEN;
-	if ((hex = text_trim(kid(cert, name))) == NULL) {
-		say(msg, msg_size, "%s missing", name);
+	if ((hex = uc_text_trim(uc_kid(cert, name))) == NULL) {
+		uc_say(msg, msg_size, "%s missing", name);
 		return UCHECK_ERR_CONTENT;
 	}
 	s = ucheck_hex(hex, pt, len);
 	if (s == UCHECK_ERR_LENGTH)
-		say(msg, msg_size, "%s: %zu hex digits, want %zu (%zu octets)",
+		uc_say(msg, msg_size, "%s: %zu hex digits, want %zu (%zu octets)",
 		    name, strlen(hex), 2 * len, len);
 	free(hex);
 	if (s == UCHECK_OK)
 		s = sakke ? ucheck_sakke_point(uc, pt, len) :
 		    ucheck_p256_point(uc, pt, len);
 	if (s != UCHECK_OK && s != UCHECK_ERR_LENGTH)
-		say(msg, msg_size, "%s: %s", name, ucheck_strerror(s));
+		uc_say(msg, msg_size, "%s: %s", name, ucheck_strerror(s));
 	return s;
 }
 
@@ -565,7 +553,7 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 	long long		 v;
 	size_t			 l;
 
-	if ((status = parse_validate(uc, body, len, &doc, msg,
+	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
 	    msg_size)) != UCHECK_OK)
 		return status;
 	status = UCHECK_ERR_CONTENT;
@@ -573,41 +561,41 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 	if (root != NULL && root->ns != NULL &&
 	    xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) &&
 	    xmlStrEqual(root->name, BAD_CAST "SignedKmsResponse"))
-		root = kid(root, "KmsResponse");	/* see ucheck_set_trk */
+		root = uc_kid(root, "KmsResponse");	/* see ucheck_set_trk */
 	if (root == NULL || root->ns == NULL ||
 	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||
 	    !xmlStrEqual(root->name, BAD_CAST "KmsResponse")) {
-		say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
+		uc_say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
 		goto fail;
 	}
-	if (kid(root, "KmsError") != NULL) {
-		s = text_trim(kid(kid(root, "KmsError"), "ErrorMsg"));
-		say(msg, msg_size, "KmsError present: %s",
+	if (uc_kid(root, "KmsError") != NULL) {
+		s = uc_text_trim(uc_kid(uc_kid(root, "KmsError"), "ErrorMsg"));
+		uc_say(msg, msg_size, "KmsError present: %s",
 		    s != NULL ? s : "(no ErrorMsg)");
 		goto fail;
 	}
-	if ((init = kid(kid(root, "KmsMessage"), "KmsInit")) == NULL) {
-		say(msg, msg_size, "no KmsMessage/KmsInit");
+	if ((init = uc_kid(uc_kid(root, "KmsMessage"), "KmsInit")) == NULL) {
+		uc_say(msg, msg_size, "no KmsMessage/KmsInit");
 		goto fail;
 	}
-	if ((cert = kid(init, "KmsCertificate")) == NULL &&
-	    (cert = kid(kid(init, "SignedKmsCertificate"),
+	if ((cert = uc_kid(init, "KmsCertificate")) == NULL &&
+	    (cert = uc_kid(uc_kid(init, "SignedKmsCertificate"),
 	    "KmsCertificate")) == NULL) {
-		say(msg, msg_size, "no KmsInit/KmsCertificate");
+		uc_say(msg, msg_size, "no KmsInit/KmsCertificate");
 		goto fail;
 	}
 	role = xmlGetNoNsProp(cert, BAD_CAST "Role");
 	if (role == NULL || !xmlStrEqual(role, BAD_CAST "Root")) {
-		say(msg, msg_size, "KmsCertificate Role is %s, want Root",
+		uc_say(msg, msg_size, "KmsCertificate Role is %s, want Root",
 		    role != NULL ? (char *)role : "absent");
 		goto fail;
 	}
 
 	/* ClientReqUrl names the resource that was asked (D.3.1). */
-	s = text_trim(kid(root, "ClientReqUrl"));
+	s = uc_text_trim(uc_kid(root, "ClientReqUrl"));
 	if (s == NULL || (l = strlen(s)) < 5 ||
 	    strcmp(s + l - 5, "/init") != 0) {
-		say(msg, msg_size, "ClientReqUrl %s does not end in /init",
+		uc_say(msg, msg_size, "ClientReqUrl %s does not end in /init",
 		    s != NULL ? s : "(absent)");
 		goto fail;
 	}
@@ -615,9 +603,9 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 	s = NULL;
 
 	/* UserIdFormat 2: the TS 33.180 F.2.1 UID. */
-	s = text_trim(kid(cert, "UserIdFormat"));
+	s = uc_text_trim(uc_kid(cert, "UserIdFormat"));
 	if (s == NULL || strcmp(s, "2") != 0) {
-		say(msg, msg_size, "UserIdFormat %s, want 2",
+		uc_say(msg, msg_size, "UserIdFormat %s, want 2",
 		    s != NULL ? s : "(absent)");
 		goto fail;
 	}
@@ -625,13 +613,13 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 	s = NULL;
 
 	/* ParameterSet, if present, is 1 (RFC 6509 Appendix A). */
-	if ((n = kid(cert, "ParameterSet")) != NULL) {
-		s = text_trim(n);
+	if ((n = uc_kid(cert, "ParameterSet")) != NULL) {
+		s = uc_text_trim(n);
 		errno = 0;
 		v = s != NULL ? strtoll(s, &end, 10) : 0;
 		if (s == NULL || *s == '\0' || *end != '\0' || errno != 0 ||
 		    v != 1) {
-			say(msg, msg_size, "ParameterSet %s, want 1",
+			uc_say(msg, msg_size, "ParameterSet %s, want 1",
 			    s != NULL ? s : "");
 			goto fail;
 		}
@@ -640,16 +628,16 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 	}
 
 	/* The root certificate is the responding KMS's own. */
-	uri = text_trim(kid(root, "KmsUri"));
-	cert_uri = text_trim(kid(cert, "KmsUri"));
+	uri = uc_text_trim(uc_kid(root, "KmsUri"));
+	cert_uri = uc_text_trim(uc_kid(cert, "KmsUri"));
 	if (uri == NULL || cert_uri == NULL || strcmp(uri, cert_uri) != 0) {
-		say(msg, msg_size, "KmsCertificate KmsUri %s differs from the "
+		uc_say(msg, msg_size, "KmsCertificate KmsUri %s differs from the "
 		    "response's KmsUri %s", cert_uri != NULL ? cert_uri : "",
 		    uri != NULL ? uri : "");
 		goto fail;
 	}
 	if (expect_kms_uri != NULL && strcmp(cert_uri, expect_kms_uri) != 0) {
-		say(msg, msg_size, "KmsUri %s, want %s", cert_uri,
+		uc_say(msg, msg_size, "KmsUri %s, want %s", cert_uri,
 		    expect_kms_uri);
 		goto fail;
 	}
@@ -664,20 +652,20 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 		snprintf(info->ui_kms_uri, sizeof(info->ui_kms_uri), "%s",
 		    cert_uri);
 		status = UCHECK_ERR_CONTENT;
-		if (ull_of(kid(cert, "UserKeyPeriod"), &info->ui_period) != 0 ||
-		    ull_of(kid(cert, "UserKeyOffset"), &info->ui_offset) != 0 ||
+		if (ull_of(uc_kid(cert, "UserKeyPeriod"), &info->ui_period) != 0 ||
+		    ull_of(uc_kid(cert, "UserKeyOffset"), &info->ui_offset) != 0 ||
 		    info->ui_period == 0 ||
 		    info->ui_offset >= info->ui_period) {
-			say(msg, msg_size, "UserKeyPeriod/UserKeyOffset "
+			uc_say(msg, msg_size, "UserKeyPeriod/UserKeyOffset "
 			    "unusable");
 			goto fail;
 		}
-		if ((s = text_trim(kid(cert, "PubEncKey"))) == NULL ||
+		if ((s = uc_text_trim(uc_kid(cert, "PubEncKey"))) == NULL ||
 		    ucheck_hex(s, info->ui_z, sizeof(info->ui_z)) !=
 		    UCHECK_OK)
 			goto fail;
 		free(s);
-		if ((s = text_trim(kid(cert, "PubAuthKey"))) == NULL ||
+		if ((s = uc_text_trim(uc_kid(cert, "PubAuthKey"))) == NULL ||
 		    ucheck_hex(s, info->ui_kpak, sizeof(info->ui_kpak)) !=
 		    UCHECK_OK)
 			goto fail;
@@ -702,7 +690,7 @@ ucheck_error_response(const struct ucheck *uc, const char *body,
 	xmlNodePtr		 root, err;
 	char			*code = NULL;
 
-	if ((status = parse_validate(uc, body, len, &doc, msg,
+	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
 	    msg_size)) != UCHECK_OK)
 		return status;
 	status = UCHECK_ERR_CONTENT;
@@ -710,19 +698,19 @@ ucheck_error_response(const struct ucheck *uc, const char *body,
 	if (root == NULL || root->ns == NULL ||
 	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||
 	    !xmlStrEqual(root->name, BAD_CAST "KmsResponse")) {
-		say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
+		uc_say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
 		goto fail;
 	}
-	if ((err = kid(root, "KmsError")) == NULL) {
-		say(msg, msg_size, "no KmsError");
+	if ((err = uc_kid(root, "KmsError")) == NULL) {
+		uc_say(msg, msg_size, "no KmsError");
 		goto fail;
 	}
-	if (kid(root, "KmsMessage") != NULL) {
-		say(msg, msg_size, "KmsMessage next to KmsError");
+	if (uc_kid(root, "KmsMessage") != NULL) {
+		uc_say(msg, msg_size, "KmsMessage next to KmsError");
 		goto fail;
 	}
-	if ((code = text_trim(kid(err, "ErrorCode"))) == NULL) {
-		say(msg, msg_size, "KmsError without ErrorCode");
+	if ((code = uc_text_trim(uc_kid(err, "ErrorCode"))) == NULL) {
+		uc_say(msg, msg_size, "KmsError without ErrorCode");
 		goto fail;
 	}
 	status = UCHECK_OK;
@@ -896,36 +884,36 @@ enc_key(const struct ucheck *uc, xmlNodePtr n, const char *name,
 	int			 wl, l1 = 0, l2 = 0;
 
 	if (!uc->uc_has_trk) {
-		say(msg, msg_size, "%s: wrapped (EncKeyContentType); give "
+		uc_say(msg, msg_size, "%s: wrapped (EncKeyContentType); give "
 		    "--trk", name);
 		return UCHECK_ERR_CONTENT;
 	}
-	ek = kid_any(n, "EncryptedKey");
-	kn = text_trim(kid_any(kid_any(ek, "KeyInfo"), "KeyName"));
+	ek = uc_kid_any(n, "EncryptedKey");
+	kn = uc_text_trim(uc_kid_any(uc_kid_any(ek, "KeyInfo"), "KeyName"));
 	if (uc->uc_trk_name[0] != '\0' &&
 	    (kn == NULL || strcmp(kn, uc->uc_trk_name) != 0)) {
-		say(msg, msg_size, "%s: wrapped under %s, want %s", name,
+		uc_say(msg, msg_size, "%s: wrapped under %s, want %s", name,
 		    kn != NULL ? kn : "(no KeyName)", uc->uc_trk_name);
 		goto fail;
 	}
-	b64 = text_trim(kid_any(kid_any(ek, "CipherData"), "CipherValue"));
+	b64 = uc_text_trim(uc_kid_any(uc_kid_any(ek, "CipherData"), "CipherValue"));
 	if (b64 == NULL) {
-		say(msg, msg_size, "%s: no EncryptedKey CipherValue", name);
+		uc_say(msg, msg_size, "%s: no EncryptedKey CipherValue", name);
 		goto fail;
 	}
 	for (i = j = 0; b64[i] != '\0'; i++)	/* drop XML space */
-		if (!is_xml_space((unsigned char)b64[i]))
+		if (!uc_is_space((unsigned char)b64[i]))
 			b64[j++] = b64[i];
 	b64[j] = '\0';
 	bl = j;
 	if (bl == 0 || bl % 4 != 0 || bl > 4096 ||
 	    (w = malloc(bl / 4 * 3)) == NULL || (p = malloc(bl)) == NULL) {
-		say(msg, msg_size, "%s: CipherValue is not base64", name);
+		uc_say(msg, msg_size, "%s: CipherValue is not base64", name);
 		goto fail;
 	}
 	wl = EVP_DecodeBlock(w, (const unsigned char *)b64, (int)bl);
 	if (wl < 0) {
-		say(msg, msg_size, "%s: CipherValue is not base64", name);
+		uc_say(msg, msg_size, "%s: CipherValue is not base64", name);
 		goto fail;
 	}
 	wl -= (b64[bl - 1] == '=') + (b64[bl - 2] == '=');
@@ -937,12 +925,12 @@ enc_key(const struct ucheck *uc, xmlNodePtr n, const char *name,
 	if (EVP_DecryptInit_ex(cx, EVP_aes_256_wrap_pad(), NULL, uc->uc_trk,
 	    NULL) != 1 || EVP_DecryptUpdate(cx, p, &l1, w, wl) != 1 ||
 	    EVP_DecryptFinal_ex(cx, p + l1, &l2) != 1) {
-		say(msg, msg_size, "%s: does not unwrap with the TrK "
+		uc_say(msg, msg_size, "%s: does not unwrap with the TrK "
 		    "(RFC 5649)", name);
 		goto fail;
 	}
 	if ((size_t)(l1 + l2) != want) {
-		say(msg, msg_size, "%s: unwrapped %d octets, want %zu", name,
+		uc_say(msg, msg_size, "%s: unwrapped %d octets, want %zu", name,
 		    l1 + l2, want);
 		goto fail;
 	}
@@ -976,8 +964,8 @@ key_elem(const struct ucheck *uc, xmlNodePtr set, const char *name,
 	char			*hex;
 	const char		*local;
 
-	if ((n = kid(set, name)) == NULL) {
-		say(msg, msg_size, "%s missing", name);
+	if ((n = uc_kid(set, name)) == NULL) {
+		uc_say(msg, msg_size, "%s missing", name);
 		return UCHECK_ERR_CONTENT;
 	}
 	type = xmlGetNsProp(n, BAD_CAST "type", BAD_CAST xsi);
@@ -988,20 +976,20 @@ key_elem(const struct ucheck *uc, xmlNodePtr set, const char *name,
 		return enc_key(uc, n, name, out, want, msg, msg_size);
 	}
 	if (local == NULL || strcmp(local, "KeyContentType") != 0) {
-		say(msg, msg_size, "%s: xsi:type %s, want KeyContentType "
+		uc_say(msg, msg_size, "%s: xsi:type %s, want KeyContentType "
 		    "(plaintext)", name, type != NULL ? (char *)type :
 		    "absent");
 		xmlFree(type);
 		return UCHECK_ERR_CONTENT;
 	}
 	xmlFree(type);
-	if ((hex = text_trim(n)) == NULL)
+	if ((hex = uc_text_trim(n)) == NULL)
 		return UCHECK_ERR_CONTENT;
 	s = ucheck_hex(hex, out, want);
 	OPENSSL_cleanse(hex, strlen(hex));
 	free(hex);
 	if (s != UCHECK_OK)
-		say(msg, msg_size, "%s: %s", name, ucheck_strerror(s));
+		uc_say(msg, msg_size, "%s: %s", name, ucheck_strerror(s));
 	return s;
 }
 
@@ -1018,51 +1006,51 @@ keyset_check(const struct ucheck *uc, xmlNodePtr set,
 	unsigned long long	 start;
 
 	memset(ks, 0, sizeof(*ks));
-	kms = text_trim(kid(set, "KmsUri"));
-	uri = text_trim(kid(set, "UserUri"));
+	kms = uc_text_trim(uc_kid(set, "KmsUri"));
+	uri = uc_text_trim(uc_kid(set, "UserUri"));
 	if (kms == NULL || strcmp(kms, cert->ui_kms_uri) != 0) {
-		say(msg, msg_size, "KmsKeySet KmsUri %s, want %s",
+		uc_say(msg, msg_size, "KmsKeySet KmsUri %s, want %s",
 		    kms != NULL ? kms : "(absent)", cert->ui_kms_uri);
 		goto fail;
 	}
 	if (uri == NULL || strlen(uri) >= sizeof(ks->uk_uri)) {
-		say(msg, msg_size, "KmsKeySet UserUri missing or too long");
+		uc_say(msg, msg_size, "KmsKeySet UserUri missing or too long");
 		goto fail;
 	}
 	snprintf(ks->uk_uri, sizeof(ks->uk_uri), "%s", uri);
-	if (ull_of(kid(set, "KeyPeriodNo"), &ks->uk_period_no) != 0) {
-		say(msg, msg_size, "%s: KeyPeriodNo not a number", uri);
+	if (ull_of(uc_kid(set, "KeyPeriodNo"), &ks->uk_period_no) != 0) {
+		uc_say(msg, msg_size, "%s: KeyPeriodNo not a number", uri);
 		goto fail;
 	}
 	if (want_period >= 0 &&
 	    ks->uk_period_no != (unsigned long long)want_period) {
-		say(msg, msg_size, "%s: KeyPeriodNo %llu, want %lld", uri,
+		uc_say(msg, msg_size, "%s: KeyPeriodNo %llu, want %lld", uri,
 		    ks->uk_period_no, want_period);
 		goto fail;
 	}
 	/* ValidFrom/ValidTo: the period's bounds, NTP epoch (notes 2). */
 	start = cert->ui_offset + ks->uk_period_no * cert->ui_period;
-	if ((t = text_trim(kid(set, "ValidFrom"))) == NULL ||
+	if ((t = uc_text_trim(uc_kid(set, "ValidFrom"))) == NULL ||
 	    parse_time(t, &from) != 0 ||
 	    (unsigned long long)from + NTP_UNIX != start) {
-		say(msg, msg_size, "%s: ValidFrom %s is not the start of key "
+		uc_say(msg, msg_size, "%s: ValidFrom %s is not the start of key "
 		    "period %llu", uri, t != NULL ? t : "(absent)",
 		    ks->uk_period_no);
 		goto fail;
 	}
 	free(t);
-	if ((t = text_trim(kid(set, "ValidTo"))) == NULL ||
+	if ((t = uc_text_trim(uc_kid(set, "ValidTo"))) == NULL ||
 	    parse_time(t, &to) != 0 ||
 	    (unsigned long long)to + NTP_UNIX != start + cert->ui_period - 1) {
-		say(msg, msg_size, "%s: ValidTo %s is not the end of key "
+		uc_say(msg, msg_size, "%s: ValidTo %s is not the end of key "
 		    "period %llu", uri, t != NULL ? t : "(absent)",
 		    ks->uk_period_no);
 		goto fail;
 	}
 	free(t);
-	if ((t = text_trim(kid(set, "Revoked"))) != NULL &&
+	if ((t = uc_text_trim(uc_kid(set, "Revoked"))) != NULL &&
 	    strcmp(t, "false") != 0 && strcmp(t, "0") != 0) {
-		say(msg, msg_size, "%s: Revoked %s", uri, t);
+		uc_say(msg, msg_size, "%s: Revoked %s", uri, t);
 		goto fail;
 	}
 	/* UserID = our own UID of (UserUri, KmsUri, period, offset, no). */
@@ -1070,10 +1058,10 @@ keyset_check(const struct ucheck *uc, xmlNodePtr set,
 	    cert->ui_offset, ks->uk_period_no, uid)) != UCHECK_OK)
 		goto fail;
 	s = UCHECK_ERR_CONTENT;
-	if ((id = text_trim(kid(set, "UserID"))) == NULL ||
+	if ((id = uc_text_trim(uc_kid(set, "UserID"))) == NULL ||
 	    ucheck_hex(id, got, sizeof(got)) != UCHECK_OK ||
 	    memcmp(got, uid, sizeof(uid)) != 0) {
-		say(msg, msg_size, "%s: UserID %s differs from the UID we "
+		uc_say(msg, msg_size, "%s: UserID %s differs from the UID we "
 		    "compute", uri, id != NULL ? id : "(absent)");
 		goto fail;
 	}
@@ -1087,12 +1075,12 @@ keyset_check(const struct ucheck *uc, xmlNodePtr set,
 		goto fail;
 	if ((s = ucheck_sakke_point(uc, ks->uk_rsk, sizeof(ks->uk_rsk))) !=
 	    UCHECK_OK) {
-		say(msg, msg_size, "%s: RSK: %s", uri, ucheck_strerror(s));
+		uc_say(msg, msg_size, "%s: RSK: %s", uri, ucheck_strerror(s));
 		goto fail;
 	}
 	if ((s = ucheck_eccsi_keys(uc, cert->ui_kpak, uid, ks->uk_ssk,
 	    ks->uk_pvt)) != UCHECK_OK) {
-		say(msg, msg_size, "%s: SSK/PVT: [SSK]G != KPAK + [HS]PVT "
+		uc_say(msg, msg_size, "%s: SSK/PVT: [SSK]G != KPAK + [HS]PVT "
 		    "(%s)", uri, ucheck_strerror(s));
 		goto fail;
 	}
@@ -1115,32 +1103,32 @@ response_root(xmlDocPtr doc, const char *suffix, char *msg, size_t msg_size)
 	char		*s;
 	size_t		 l, sl;
 
-	/* A SignedKmsResponse: its KmsResponse (the signature is checked
-	 * by xmlsec1 in the tests, not here). */
+	/* A SignedKmsResponse: its KmsResponse (the signature was
+	 * checked by ucheck_open_response, usec.c, before). */
 	if (root != NULL && root->ns != NULL &&
 	    xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) &&
 	    xmlStrEqual(root->name, BAD_CAST "SignedKmsResponse"))
-		root = kid(root, "KmsResponse");
+		root = uc_kid(root, "KmsResponse");
 
 	if (root == NULL || root->ns == NULL ||
 	    !xmlStrEqual(root->ns->href, BAD_CAST UCHECK_NS) ||
 	    !xmlStrEqual(root->name, BAD_CAST "KmsResponse")) {
-		say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
+		uc_say(msg, msg_size, "root is not KmsResponse in %s", UCHECK_NS);
 		return NULL;
 	}
-	if (kid(root, "KmsError") != NULL) {
-		s = text_trim(kid(kid(root, "KmsError"), "ErrorMsg"));
-		say(msg, msg_size, "KmsError present: %s",
+	if (uc_kid(root, "KmsError") != NULL) {
+		s = uc_text_trim(uc_kid(uc_kid(root, "KmsError"), "ErrorMsg"));
+		uc_say(msg, msg_size, "KmsError present: %s",
 		    s != NULL ? s : "(no ErrorMsg)");
 		free(s);
 		return NULL;
 	}
 	if (suffix != NULL) {
-		s = text_trim(kid(root, "ClientReqUrl"));
+		s = uc_text_trim(uc_kid(root, "ClientReqUrl"));
 		l = s != NULL ? strlen(s) : 0;
 		sl = strlen(suffix);
 		if (s == NULL || l < sl || strcmp(s + l - sl, suffix) != 0) {
-			say(msg, msg_size, "ClientReqUrl %s does not end in "
+			uc_say(msg, msg_size, "ClientReqUrl %s does not end in "
 			    "%s", s != NULL ? s : "(absent)", suffix);
 			free(s);
 			return NULL;
@@ -1162,14 +1150,14 @@ ucheck_keyprov_response(const struct ucheck *uc, const char *body,
 	xmlNodePtr		 root, kp, c;
 
 	*n = 0;
-	if ((status = parse_validate(uc, body, len, &doc, msg,
+	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
 	    msg_size)) != UCHECK_OK)
 		return status;
 	status = UCHECK_ERR_CONTENT;
 	if ((root = response_root(doc, req_suffix, msg, msg_size)) == NULL)
 		goto fail;
-	if ((kp = kid(kid(root, "KmsMessage"), "KmsKeyProv")) == NULL) {
-		say(msg, msg_size, "no KmsMessage/KmsKeyProv");
+	if ((kp = uc_kid(uc_kid(root, "KmsMessage"), "KmsKeyProv")) == NULL) {
+		uc_say(msg, msg_size, "no KmsMessage/KmsKeyProv");
 		goto fail;
 	}
 	for (c = kp->children; c != NULL; c = c->next) {
@@ -1178,7 +1166,7 @@ ucheck_keyprov_response(const struct ucheck *uc, const char *body,
 		    !xmlStrEqual(c->name, BAD_CAST "KmsKeySet"))
 			continue;
 		if (*n == max) {
-			say(msg, msg_size, "more than %zu key sets", max);
+			uc_say(msg, msg_size, "more than %zu key sets", max);
 			goto fail;
 		}
 		if ((status = keyset_check(uc, c, cert, want_period,
@@ -1188,7 +1176,7 @@ ucheck_keyprov_response(const struct ucheck *uc, const char *body,
 	}
 	status = UCHECK_ERR_CONTENT;
 	if (*n == 0) {
-		say(msg, msg_size, "no KmsKeySet");
+		uc_say(msg, msg_size, "no KmsKeySet");
 		goto fail;
 	}
 	status = UCHECK_OK;
@@ -1214,14 +1202,14 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 	char			*end;
 
 	*ncerts = 0;
-	if ((status = parse_validate(uc, body, len, &doc, msg,
+	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
 	    msg_size)) != UCHECK_OK)
 		return status;
 	status = UCHECK_ERR_CONTENT;
 	if ((root = response_root(doc, NULL, msg, msg_size)) == NULL)
 		goto fail;
-	if ((cc = kid(kid(root, "KmsMessage"), "KmsCertCache")) == NULL) {
-		say(msg, msg_size, "no KmsMessage/KmsCertCache");
+	if ((cc = uc_kid(uc_kid(root, "KmsMessage"), "KmsCertCache")) == NULL) {
+		uc_say(msg, msg_size, "no KmsMessage/KmsCertCache");
 		goto fail;
 	}
 	num = xmlGetNoNsProp(cc, BAD_CAST "CacheNum");
@@ -1229,7 +1217,7 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 	if (num == NULL || !(num[0] >= '0' && num[0] <= '9') ||
 	    (*cache_num = strtoull((char *)num, &end, 10), *end != '\0') ||
 	    errno != 0) {
-		say(msg, msg_size, "KmsCertCache CacheNum missing or bad");
+		uc_say(msg, msg_size, "KmsCertCache CacheNum missing or bad");
 		goto fail;
 	}
 	for (c = cc->children; c != NULL; c = c->next) {
@@ -1237,13 +1225,13 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 		    !xmlStrEqual(c->ns->href, BAD_CAST UCHECK_NS))
 			continue;
 		cert = xmlStrEqual(c->name, BAD_CAST "SignedKmsCertificate") ?
-		    kid(c, "KmsCertificate") : c;
+		    uc_kid(c, "KmsCertificate") : c;
 		if (cert == NULL ||
 		    !xmlStrEqual(cert->name, BAD_CAST "KmsCertificate"))
 			continue;
 		role = xmlGetNoNsProp(cert, BAD_CAST "Role");
 		if (role == NULL || !xmlStrEqual(role, BAD_CAST "External")) {
-			say(msg, msg_size, "cached certificate Role %s, want "
+			uc_say(msg, msg_size, "cached certificate Role %s, want "
 			    "External", role != NULL ? (char *)role : "absent");
 			xmlFree(role);
 			goto fail;

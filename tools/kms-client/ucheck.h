@@ -37,6 +37,8 @@ enum ucheck_status {
 	UCHECK_ERR_XML		= -9,	/* not well-formed, or has a DTD */
 	UCHECK_ERR_SCHEMA	= -10,	/* not valid against the XSD */
 	UCHECK_ERR_CONTENT	= -11,	/* valid XML, wrong content */
+	UCHECK_ERR_SIG		= -12,	/* signature missing or wrong */
+	UCHECK_ERR_DECRYPT	= -13,	/* encrypted content not opened */
 };
 
 /* Curves and the schema, set up once; read-only afterwards. */
@@ -55,9 +57,9 @@ void		 ucheck_free(struct ucheck *);
  * The TrK a device holds (UCHECK_TRK_LEN octets, copied; wiped by
  * ucheck_free): keys of xsi:type EncKeyContentType are then unwrapped
  * with it (RFC 5649, OpenSSL EVP_aes_256_wrap_pad) and checked like
- * plaintext ones; name, when not NULL, must be their KeyName.  A
- * SignedKmsResponse is always accepted as the KmsResponse it holds; its
- * signature is not checked here (xmlsec1 does it in the tests).
+ * plaintext ones; name, when not NULL, must be their KeyName.  The
+ * response checks below read a SignedKmsResponse as the KmsResponse it
+ * holds: run ucheck_open_response (signature, decryption) first.
  */
 #define UCHECK_TRK_LEN		32
 enum ucheck_status ucheck_set_trk(struct ucheck *, const uint8_t *trk,
@@ -162,5 +164,67 @@ enum ucheck_status ucheck_init_response(const struct ucheck *,
  */
 enum ucheck_status ucheck_error_response(const struct ucheck *,
 		    const char *body, size_t len, char *msg, size_t msg_size);
+
+/*
+ * The security extension on the device side (usec.c, TS 33.180 D.3.5,
+ * docs/kms-client.md "Signed requests and responses"): the InK a device
+ * may hold besides its TrK (UCHECK_TRK_LEN octets, copied, wiped by
+ * ucheck_free).  name may be NULL: the name is then learnt from the
+ * first response whose signature verifies under the key.
+ */
+enum ucheck_status ucheck_set_ink(struct ucheck *, const uint8_t *ink,
+		    size_t len, const char *name);
+
+/* True if the device holds a TrK or an InK. */
+bool		 ucheck_has_key(const struct ucheck *);
+
+/* What ucheck_open_response did to one response. */
+struct ucheck_sec {
+	bool		 us_signed;	/* HMAC verified */
+	bool		 us_encrypted;	/* KmsMessage decrypted */
+	unsigned	 us_bits;	/* HMACOutputLength */
+	char		 us_key[UCHECK_URI_LEN];	/* signing key's name */
+	int		 us_new_keys;	/* NewTransportKey/NewIntegrityKey */
+};
+
+/*
+ * Opens one 200 response body the way a device must before using it.
+ * An unsigned KmsResponse is passed through, unless need_sig (the
+ * device holds a key and sent its token: kmsd signs such answers), which
+ * makes it a failure.  A SignedKmsResponse must verify (XMLDSig
+ * enveloped signature over the root's Id, inclusive C14N 1.0, SHA-256
+ * digest, HMAC-SHA256 of at least 128 bits, one Reference, no other
+ * transform, no duplicate Id) under the device's InK if it has one,
+ * else its TrK; its KeyName and Signature-ID must name that key (when
+ * the name is known; else it is learnt).  Then an EncryptedData
+ * (#Content, aes128-gcm, content key RFC 3394-wrapped under the TrK)
+ * in KmsMessage is decrypted and put in its place, TrK-ID must name the
+ * TrK, and a NewTransportKey / NewIntegrityKey is unwrapped (RFC 3394)
+ * and adopted for the next request and response.  *out (free() it
+ * after OPENSSL_cleanse: it may hold keys) is the document to check
+ * further (the ucheck_*_response functions), *out_len its length.
+ * Nothing of kmsd's code is used: libxml2's C14N and OpenSSL.
+ */
+enum ucheck_status ucheck_open_response(struct ucheck *, const char *body,
+		    size_t len, bool need_sig, char **out, size_t *out_len,
+		    struct ucheck_sec *info, char *msg, size_t msg_size);
+
+/*
+ * A SignedKmsRequest (TS 33.180 D.2.2, seed 000) for a request to
+ * req_url: KmsRequest Version 1.1.0 with UserUri user_uri, KmsUri
+ * kms_uri, Time now (UTC), ClientReqUrl req_url and Signature-ID, in an
+ * enveloped XMLDSig signature (root Id "xmldoc", enveloped-signature and
+ * C14N 1.0 transforms, SHA-256, HMAC-SHA256 truncated to bits) by the
+ * InK if the device has one, else the TrK; KeyName = the key's name,
+ * which must be known.  XSD-valid when the schema is loaded.  *out:
+ * free() it.
+ */
+enum ucheck_status ucheck_sign_request(struct ucheck *, const char *user_uri,
+		    const char *kms_uri, const char *req_url, unsigned bits,
+		    char **out, size_t *out_len, char *msg, size_t msg_size);
+
+/* Well-formed, no DTD, valid against the XSD (when loaded). */
+enum ucheck_status ucheck_valid_doc(const struct ucheck *, const char *body,
+		    size_t len, char *msg, size_t msg_size);
 
 #endif /* UCHECK_H */

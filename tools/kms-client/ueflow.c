@@ -65,6 +65,8 @@ struct uf_role {
 	const struct ucheck_keyset *own;	/* the role's own key set */
 	uint8_t			 hs[ECCSI_HASH_LEN];	/* of own */
 	bool			 trk;
+	bool			 ink;
+	struct ucheck_sec	 sec;		/* of its keyprov answer */
 };
 
 /* What a receiver got out of one I_MESSAGE. */
@@ -82,7 +84,6 @@ struct uf {
 };
 
 static int	 uf_rand(void *, uint8_t *, size_t);
-static int	 jwt_sub(const char *, char *, size_t);
 static void	 hex32(const uint8_t *, size_t, char *, size_t);
 static int	 uf_setup(struct uf *);
 static int	 uf_init(struct uf *);
@@ -131,7 +132,7 @@ uf_rand(void *arg, uint8_t *out, size_t len)
  * The "sub" claim of a JWT (not verified: the KMS does that; this only
  * names the identity the token is for).  0, or -1 if there is none.
  */
-static int
+int
 jwt_sub(const char *tok, char *out, size_t size)
 {
 	const char	*a, *b, *p, *q;
@@ -194,7 +195,6 @@ static int
 uf_setup(struct uf *u)
 {
 	const struct opts	*o = u->o;
-	uint8_t			 k[UCHECK_TRK_LEN];
 	char			 msg[UCHECK_MSG_LEN], name[32];
 	int			 i, j;
 
@@ -235,17 +235,14 @@ uf_setup(struct uf *u)
 		if ((u->r[i].sets = calloc(UCHECK_SETS_MAX,
 		    sizeof(*u->r[i].sets))) == NULL)
 			return 1;
-		if (o->o_role_trk[i] == NULL)
+		if (o->o_role_trk[i] == NULL && o->o_role_ink[i] == NULL)
 			continue;
-		if (load_trk_file(o->o_role_trk[i], k) != 0)
-			return 1;
 		snprintf(name, sizeof(name), "trk-%s.bin", role_name[i]);
-		j = ucheck_set_trk(u->r[i].uc, k, sizeof(k), NULL) ==
-		    UCHECK_OK && demo_save_trk(o, name, k) == 0 ? 0 : -1;
-		OPENSSL_cleanse(k, sizeof(k));		/* wipe: TrK */
-		if (j != 0)
+		if (load_keys(u->r[i].uc, o, o->o_role_trk[i], NULL,
+		    o->o_role_ink[i], NULL, name) != 0)
 			return 1;
-		u->r[i].trk = true;
+		u->r[i].trk = o->o_role_trk[i] != NULL;
+		u->r[i].ink = o->o_role_ink[i] != NULL;
 	}
 	return 0;
 }
@@ -293,15 +290,45 @@ uf_keyprov(struct uf *u, enum kc_role who)
 	struct answer		 a;
 	char			 msg[UCHECK_MSG_LEN], what[32], dig[33];
 	const struct ucheck_keyset *grp = NULL;
+	struct ucheck_init	 ic;
+	struct opts		 io;
+	char			*op = NULL, init_sig[UCHECK_URI_LEN + 64];
+	size_t			 opl = 0;
 	long long		 want;
 	size_t			 i;
 	int			 w = 0, ret = 1;
 
 	memset(&b, 0, sizeof(b));
+	init_sig[0] = '\0';
 	o.o_token = o.o_role_token[who];
 	snprintf(what, sizeof(what), "keyprov-%s", role_name[who]);
-	if (post_once(&o, KC_ROOT_PATH "/keyprov", what, 0, &b, &a) != 0)
+	/* A device with keys: init with its token first; the answer is
+	 * signed by its key, which names the key for its signed requests. */
+	if (r->trk || r->ink) {
+		io = o;
+		io.o_sign = false;
+		if (device_post(&io, r->uc, r->uri, NULL, KC_INIT_PATH, what,
+		    0, &b, &a, &op, &opl, &r->sec) != 0)
+			goto out;
+		if (a.a_status != 200 || ucheck_init_response(r->uc, op, opl,
+		    o.o_expect_uri, &ic, msg, sizeof(msg)) != UCHECK_OK) {
+			fail_req(what, 0, "init with the token: HTTP status "
+			    "%ld: %s", a.a_status, a.a_status == 200 ? msg :
+			    "");
+			goto out;
+		}
+		free_opened(op, opl);
+		op = NULL;
+		snprintf(init_sig, sizeof(init_sig), "; init signed by %s",
+		    r->sec.us_key);
+	}
+	if (device_post(&o, r->uc, r->uri, u->cert.ui_kms_uri,
+	    KC_ROOT_PATH "/keyprov", what, 0, &b, &a, &op, &opl,
+	    &r->sec) != 0) {
+		if (o.o_save != NULL)
+			save_body(o.o_save, what, 1, &b);
 		goto out;
+	}
 	if (o.o_save != NULL && save_body(o.o_save, what, 1, &b) != 0)
 		goto out;
 	if (a.a_status != 200 || !is_xml_ctype(a.a_ctype)) {
@@ -310,7 +337,7 @@ uf_keyprov(struct uf *u, enum kc_role who)
 		goto out;
 	}
 	want = period_of(&u->cert, NULL);
-	if (ucheck_keyprov_response(r->uc, b.b_data, b.b_len, &u->cert, want,
+	if (ucheck_keyprov_response(r->uc, op, opl, &u->cert, want,
 	    "/keyprov", r->sets, UCHECK_SETS_MAX, &r->n, msg,
 	    sizeof(msg)) != UCHECK_OK) {
 		fail_req(what, 0, "%s", msg);
@@ -348,14 +375,19 @@ uf_keyprov(struct uf *u, enum kc_role who)
 	keyset_digest(r->own, dig);
 	step(u, "keyprov %s %s: %zu key set%s (%s), each XSD valid with its "
 	    "UID recomputed, SSK/PVT valid (OpenSSL%s), RSK valid (order "
-	    "q%s)%s; period %llu keys sha256:%s", role_name[who], r->uri,
-	    r->n, r->n == 1 ? "" : "s", r->trk ? "unwrapped with the TrK" :
-	    "plaintext", w == 1 ? ", wolfSSL" : "", w == 1 ?
-	    ", wolfSSL pairing, SAKKE round trip wolfSSL -> wolfSSL and "
-	    "firmware" : "; no wolfSSL in this build", who == KC_GMS ?
-	    ", the group's among them" : "", r->own->uk_period_no, dig);
+	    "q%s)%s%s%s%s%s%s; period %llu keys sha256:%s", role_name[who],
+	    r->uri, r->n, r->n == 1 ? "" : "s", r->trk ?
+	    "unwrapped with the TrK" : "plaintext", w == 1 ? ", wolfSSL" : "",
+	    w == 1 ? ", wolfSSL pairing, SAKKE round trip wolfSSL -> wolfSSL "
+	    "and firmware" : "; no wolfSSL in this build", who == KC_GMS ?
+	    ", the group's among them" : "", init_sig, o.o_sign ?
+	    "; signed request accepted" : "", r->sec.us_signed ?
+	    "; response signature by " : "", r->sec.us_signed ?
+	    r->sec.us_key : "", r->sec.us_signed ? " verified" : "",
+	    r->own->uk_period_no, dig);
 	ret = 0;
  out:
+	free_opened(op, opl);
 	if (b.b_data != NULL)
 		OPENSSL_cleanse(b.b_data, b.b_cap);
 	free(b.b_data);
@@ -370,13 +402,16 @@ uf_certcache(struct uf *u)
 	struct answer		 a;
 	char			 msg[UCHECK_MSG_LEN];
 	unsigned long long	 cache = 0;
-	size_t			 ncerts = 0;
+	struct ucheck_sec	 sec;
+	char			*op = NULL;
+	size_t			 ncerts = 0, opl = 0;
 	int			 ret = 1;
 
 	memset(&b, 0, sizeof(b));
 	o.o_token = o.o_role_token[KC_GMS];
-	if (post_once(&o, KC_ROOT_PATH "/certcache", "certcache", 0, &b,
-	    &a) != 0)
+	if (device_post(&o, u->r[KC_GMS].uc, u->r[KC_GMS].uri,
+	    u->cert.ui_kms_uri, KC_ROOT_PATH "/certcache", "certcache", 0,
+	    &b, &a, &op, &opl, &sec) != 0)
 		goto out;
 	if (o.o_save != NULL && save_body(o.o_save, "certcache", 1, &b) != 0)
 		goto out;
@@ -384,15 +419,18 @@ uf_certcache(struct uf *u)
 		fail_req("certcache", 0, "HTTP status %ld", a.a_status);
 		goto out;
 	}
-	if (ucheck_certcache_response(u->r[KC_GMS].uc, b.b_data, b.b_len,
+	if (ucheck_certcache_response(u->r[KC_GMS].uc, op, opl,
 	    &cache, &ncerts, msg, sizeof(msg)) != UCHECK_OK) {
 		fail_req("certcache", 0, "%s", msg);
 		goto out;
 	}
-	step(u, "certcache: CacheNum %llu, %zu certificate%s, XSD valid",
-	    cache, ncerts, ncerts == 1 ? "" : "s");
+	step(u, "certcache: CacheNum %llu, %zu certificate%s, XSD valid%s%s%s",
+	    cache, ncerts, ncerts == 1 ? "" : "s", sec.us_signed ?
+	    "; signature by " : "", sec.us_signed ? sec.us_key : "",
+	    sec.us_signed ? " verified" : "");
 	ret = 0;
  out:
+	free_opened(op, opl);
 	free(b.b_data);
 	return ret;
 }

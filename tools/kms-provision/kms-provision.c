@@ -32,6 +32,18 @@
  *			the public keys of key pairs; nothing secret.
  *	show		the public values (as init printed them) and the list.
  *	destroy		every appliance object in the token; needs --yes.
+ *	backup-key --components N --out DIR
+ *			the backup key ceremony: N key components (one file
+ *			per custodian in DIR), their XOR imported as the
+ *			backup key kms.backup; prints BackupKeyCheck.
+ *	backup-key-import --component FILE ...
+ *			on a new token: every custodian's component, combined
+ *			and imported as the same backup key.
+ *	restore --in FILE --data DIR
+ *			on a new token with the backup key: the master secrets
+ *			of a backup file sealed into this token, the store
+ *			written to DIR/kms.db, a KMS signing key made if
+ *			missing; then prints the public values.
  *
  * Nothing secret is written anywhere but the token, except the one
  * bootstrap TrK on stdout: the PIN is wiped once the token is open, and
@@ -84,6 +96,7 @@ struct opts {
 	int		 o_force;
 	int		 o_yes;
 	struct tls_opts	 o_tls;
+	struct ceremony_opts o_cer;
 };
 
 static void	 usage(void) __attribute__((noreturn));
@@ -111,6 +124,9 @@ static int	 cmd_destroy(struct hsm *h, const struct opts *o);
 static int	 cmd_tls_key(struct hsm *h, const struct opts *o);
 static int	 cmd_mikey_psk(struct hsm *h, const struct opts *o);
 static int	 cmd_ticket_key(struct hsm *h, const struct opts *o);
+static int	 cmd_backup_key(struct hsm *h, const struct opts *o);
+static int	 cmd_backup_key_import(struct hsm *h, const struct opts *o);
+static int	 cmd_restore(struct hsm *h, const struct opts *o);
 
 /* The command table: name, whether it takes USER, handler. */
 static const struct cmd {
@@ -130,6 +146,9 @@ static const struct cmd {
 	{ "destroy",		0, cmd_destroy },
 	{ "mikey-psk",		1, cmd_mikey_psk },
 	{ "ticket-key",		0, cmd_ticket_key },
+	{ "backup-key",		0, cmd_backup_key },
+	{ "backup-key-import",	0, cmd_backup_key_import },
+	{ "restore",		0, cmd_restore },
 };
 
 static void
@@ -140,7 +159,10 @@ usage(void)
 	    "           init | show | list | kek | masters | sign-key |\n"
 	    "           user-keys USER | bootstrap-export USER | destroy |\n"
 	    "           mikey-psk IDENTITY | ticket-key |\n"
-	    "           tls-key --out DIR [--cn NAME] [--san LIST] [--days N]\n");
+	    "           tls-key --out DIR [--cn NAME] [--san LIST] [--days N] |\n"
+	    "           backup-key --components N --out DIR |\n"
+	    "           backup-key-import --component FILE ... |\n"
+	    "           restore --in FILE --data DIR\n");
 	exit(EXIT_USAGE);
 }
 
@@ -681,6 +703,30 @@ cmd_destroy(struct hsm *h, const struct opts *o)
 }
 
 static int
+cmd_backup_key(struct hsm *h, const struct opts *o)
+{
+	struct ceremony_opts	 co = o->o_cer;
+
+	co.co_out = o->o_tls.t_out;
+	return prov_backup_key(h, &co) == 0 ? EXIT_DONE : EXIT_FAIL;
+}
+
+static int
+cmd_backup_key_import(struct hsm *h, const struct opts *o)
+{
+	return prov_backup_key_import(h, &o->o_cer) == 0 ? EXIT_DONE :
+	    EXIT_FAIL;
+}
+
+static int
+cmd_restore(struct hsm *h, const struct opts *o)
+{
+	if (prov_restore(h, &o->o_cer) != 0)
+		return EXIT_FAIL;
+	return print_public(h) == 0 ? EXIT_DONE : EXIT_FAIL;
+}
+
+static int
 cmd_tls_key(struct hsm *h, const struct opts *o)
 {
 	if (o->o_tls.t_out == NULL) {
@@ -705,6 +751,10 @@ main(int argc, char *argv[])
 		{ "cn",		required_argument,	NULL, 'C' },
 		{ "san",	required_argument,	NULL, 'S' },
 		{ "days",	required_argument,	NULL, 'D' },
+		{ "components",	required_argument,	NULL, 'N' },
+		{ "component",	required_argument,	NULL, 'K' },
+		{ "in",		required_argument,	NULL, 'I' },
+		{ "data",	required_argument,	NULL, 'A' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct opts	 o;
@@ -756,6 +806,24 @@ main(int argc, char *argv[])
 			o.o_tls.t_days = (int)strtol(optarg, NULL, 10);
 			if (o.o_tls.t_days < 1 || o.o_tls.t_days > 3650)
 				usage();
+			break;
+		case 'N':
+			o.o_cer.co_components = (unsigned)strtoul(optarg,
+			    NULL, 10);
+			if (o.o_cer.co_components < CEREMONY_COMP_MIN ||
+			    o.o_cer.co_components > CEREMONY_COMP_MAX)
+				usage();
+			break;
+		case 'K':
+			if (o.o_cer.co_ncomp == CEREMONY_COMP_MAX)
+				usage();
+			o.o_cer.co_comp[o.o_cer.co_ncomp++] = optarg;
+			break;
+		case 'I':
+			o.o_cer.co_in = optarg;
+			break;
+		case 'A':
+			o.o_cer.co_data = optarg;
 			break;
 		default:
 			usage();

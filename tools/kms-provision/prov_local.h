@@ -26,4 +26,33 @@ struct tls_opts {
  */
 int	 prov_tls_key(struct hsm *h, const struct tls_opts *t);
 
+/* The backup key ceremony and the restore (ceremony.c). */
+#define CEREMONY_COMP_MIN	2	/* key components (custodians) */
+#define CEREMONY_COMP_MAX	9
+
+struct ceremony_opts {
+	const char	*co_out;	/* backup-key: component files go here */
+	unsigned	 co_components;	/* backup-key: how many */
+	const char	*co_comp[CEREMONY_COMP_MAX];	/* backup-key-import */
+	size_t		 co_ncomp;
+	const char	*co_in;		/* restore: the backup file */
+	const char	*co_data;	/* restore: the new data directory */
+};
+
+/*
+ * backup-key: draw co_components key components in the token, write one
+ * file per custodian into co_out (component-<i>.txt, 0600), import their
+ * XOR as the backup key and print "BackupKeyCheck <hex>".
+ * backup-key-import: combine the components in co_comp[] (each checked
+ * against its own check value and the key check) and import the key.
+ * restore: open the backup file co_in with the token's backup key, seal
+ * its master secrets into this token, write the store into co_data
+ * (which must hold no kms.db), make the KMS signing key if missing and
+ * record the restore in the audit trail.
+ * Each returns 0 or 1 (message on stderr).
+ */
+int	 prov_backup_key(struct hsm *h, const struct ceremony_opts *co);
+int	 prov_backup_key_import(struct hsm *h, const struct ceremony_opts *co);
+int	 prov_restore(struct hsm *h, const struct ceremony_opts *co);
+
 #endif /* PROV_LOCAL_H */

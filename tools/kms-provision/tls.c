@@ -6,7 +6,9 @@
  *
  * Writes DIR/ca.pem (the CA certificate clients trust) and DIR/tls.pem
  * (the server certificate followed by the CA certificate: the chain kmsd
- * serves, [tls] cert).  Existing keys are reused, so running it again
+ * serves, [tls] cert).  The certificate is also kmsd's client certificate
+ * towards a peer KMS (extended key usage serverAuth and clientAuth).
+ * Existing keys are reused, so running it again
  * re-issues the certificates without changing the keys.
  */
 #include <stdio.h>
@@ -90,7 +92,8 @@ make_cert(struct hsm *h, EVP_PKEY *pub, const char *cn, X509 *issuer,
 		    "critical,CA:FALSE") ||
 		    add_ext(x, issuer, NID_key_usage,
 		    "critical,digitalSignature") ||
-		    add_ext(x, issuer, NID_ext_key_usage, "serverAuth") ||
+		    add_ext(x, issuer, NID_ext_key_usage,
+		    "serverAuth,clientAuth") ||
 		    add_ext(x, issuer, NID_subject_alt_name, sans) ||
 		    add_ext(x, issuer, NID_authority_key_identifier,
 		    "keyid:always"))

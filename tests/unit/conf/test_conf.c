@@ -441,6 +441,51 @@ test_security(void **state)
 	    "config line 4: security.bogus: unknown key");
 }
 
+/* [ticket]: defaults, values, refusals (docs/ticket.md). */
+static void
+test_ticket(void **state)
+{
+	struct kms_conf	 c;
+
+	(void)state;
+	expect_ok("[kms]\nkms_uri = k\n", &c);
+	assert_int_equal(c.ticket_skew, 300);
+	assert_int_equal(c.ticket_lifetime, 3600);
+	assert_int_equal(c.ticket_replay, 4096);
+	assert_string_equal(c.ticket_peer_id, "");
+	expect_ok("[kms]\nkms_uri = k\n[tls]\ncert = /c.pem\n[ticket]\n"
+	    "skew = 30\nlifetime = 5\nreplay_cache = 16\n"
+	    "peer_id = kms-i.example.org\npeer_url = https://10.0.2.2:8443\n"
+	    "peer_ca = /etc/kms/peer-ca.pem\n", &c);
+	assert_int_equal(c.ticket_skew, 30);
+	assert_int_equal(c.ticket_lifetime, 5);
+	assert_int_equal(c.ticket_replay, 16);
+	assert_string_equal(c.ticket_peer_id, "kms-i.example.org");
+	assert_string_equal(c.ticket_peer_url, "https://10.0.2.2:8443");
+	assert_string_equal(c.ticket_peer_ca, "/etc/kms/peer-ca.pem");
+	expect_err("[kms]\nkms_uri = k\n[ticket]\nskew = 0\n",
+	    "config line 4: ticket.skew: must be > 0");
+	expect_err("[kms]\nkms_uri = k\n[ticket]\nskew = 3601\n",
+	    "config line 4: ticket.skew: must be 1..3600");
+	expect_err("[kms]\nkms_uri = k\n[ticket]\nlifetime = 604801\n",
+	    "config line 4: ticket.lifetime: must be 1..604800");
+	expect_err("[kms]\nkms_uri = k\n[ticket]\nreplay_cache = 15\n",
+	    "config line 4: ticket.replay_cache: must be 16..1048576");
+	expect_err("[kms]\nkms_uri = k\n[ticket]\npeer_id = kms-i\n",
+	    "config line 4: ticket.peer_id: set peer_id, peer_url and "
+	    "peer_ca together");
+	expect_err("[kms]\nkms_uri = k\n[tls]\ncert = /c.pem\n[ticket]\n"
+	    "peer_id = i\npeer_url = http://h:1\npeer_ca = /ca.pem\n",
+	    "config line 7: ticket.peer_url: must be an https:// URL (the "
+	    "peer KMS is reached over mutual TLS)");
+	expect_err("[kms]\nkms_uri = k\n[ticket]\n"
+	    "peer_id = i\npeer_url = https://h:1\npeer_ca = /ca.pem\n",
+	    "config line 4: ticket.peer_id: a peer KMS needs tls.cert (our "
+	    "client certificate)");
+	expect_err("[kms]\nkms_uri = k\n[ticket]\npeer_ca = ca.pem\n",
+	    "config line 4: ticket.peer_ca: must be an absolute path");
+}
+
 static void
 test_err_long_line(void **state)
 {
@@ -607,6 +652,39 @@ test_err_nul(void **state)
 	assert_string_equal(err, "config line 3: NUL byte in line");
 }
 
+/* [net] admin_port and [log] syslog (docs/operator-guide.md). */
+static void
+test_admin_log(void **state)
+{
+	struct kms_conf	 c;
+
+	(void)state;
+	expect_ok("[kms]\nkms_uri = k\n", &c);
+	assert_int_equal(c.admin_port, 0);
+	assert_int_equal(c.log_syslog_addr, 0);
+	expect_ok("[kms]\nkms_uri = k\n[net]\nadmin_port = 9100\n[log]\n"
+	    "syslog = udp:198.18.0.2:514\n", &c);
+	assert_int_equal(c.admin_port, 9100);
+	assert_int_equal(c.log_syslog_addr, IPV4(198, 18, 0, 2));
+	assert_int_equal(c.log_syslog_port, 514);
+	expect_err("[kms]\nkms_uri = k\n[net]\nadmin_port = 65536\n",
+	    "config line 4: net.admin_port: must be 0..65535");
+	expect_err("[kms]\nkms_uri = k\n[log]\nsyslog = /dev/log\n",
+	    "config line 4: log.syslog: a unix socket cannot be reached "
+	    "from the appliance's network; use udp:ADDR:PORT");
+	expect_err("[kms]\nkms_uri = k\n[log]\nsyslog = tcp:1.2.3.4:5\n",
+	    "config line 4: log.syslog: must be udp:ADDR:PORT");
+	expect_err("[kms]\nkms_uri = k\n[log]\nsyslog = udp:1.2.3:514\n",
+	    "config line 4: log.syslog: must be udp:ADDR:PORT with a "
+	    "dotted-quad IPv4 address and a port 1..65535");
+	expect_err("[kms]\nkms_uri = k\n[log]\nsyslog = udp:1.2.3.4:0\n",
+	    "config line 4: log.syslog: must be udp:ADDR:PORT with a "
+	    "dotted-quad IPv4 address and a port 1..65535");
+	expect_err("[kms]\nkms_uri = k\n[log]\nsyslog = udp:1.2.3.4:5x\n",
+	    "config line 4: log.syslog: must be udp:ADDR:PORT with a "
+	    "dotted-quad IPv4 address and a port 1..65535");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -632,6 +710,8 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_err_nul),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_security),
+		cmocka_unit_test(test_ticket),
+		cmocka_unit_test(test_admin_log),
 	};
 	struct CMUnitTest	 run[sizeof(tests) / sizeof(tests[0])];
 	size_t			 i, n = 0;

@@ -15,8 +15,11 @@
 
 #include <cmocka.h>
 
+#include "board.h"
 #include "conf.h"
+#include "hsm.h"
 #include "kmsd.h"
+#include "state.h"
 #include "store.h"
 
 #include "console.h"
@@ -42,6 +45,8 @@ cap_write(void *arg, const char *buf, size_t len)
 	return 0;
 }
 
+static unsigned	 reboots;	/* calls of the fake reboot */
+static void	 fake_reboot(void *arg) { (void)arg; reboots++; }
 static uint64_t	 clock_ms(void) { return now_ms; }
 static int64_t	 clock_wall(void) { return now_wall; }
 
@@ -89,6 +94,9 @@ setup(void **state)
 	atomic_store(&f->k.hsm_up, true);
 	sc.sc_data_dir = f->dir;
 	assert_int_equal(store_open(&sc, &f->k.store), STORE_OK);
+	state_init(f->k.store, NULL, NULL);
+	assert_int_equal(state_set(KMS_STATE_OPERATIONAL, "", "test"), 0);
+	reboots = 0;
 	cc.kmsd = &f->k;
 	cc.data_dir = f->dir;
 	cc.io.write = cap_write;
@@ -97,6 +105,7 @@ setup(void **state)
 	cc.boot_ms = now_ms;
 	cc.port = 8080;
 	cc.scrypt_log2n = 10;		/* fast in tests */
+	cc.reboot = fake_reboot;
 	assert_int_equal(console_new(&cc, &f->c), 0);
 	*state = f;
 	return 0;
@@ -109,6 +118,7 @@ teardown(void **state)
 	char		 cmd[128];
 
 	console_free(f->c);
+	state_detach();
 	store_close(f->k.store);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -449,6 +459,13 @@ test_roles(void **state)
 	assert_int_equal(run(f, "user add sip:a@example.org"), 0);
 	assert_int_equal(run(f, "reboot confirm"), 1);
 	HAS("permission denied");
+	assert_int_equal(run(f, "zeroize confirm"), 1);
+	HAS("zeroize: permission denied for role operator");
+	assert_int_equal(state_get(), KMS_STATE_OPERATIONAL);
+	assert_int_equal(run(f, "logout"), 0);
+	login(f, "aud", PASS_AUD);
+	assert_int_equal(run(f, "zeroize confirm"), 1);
+	HAS("zeroize: permission denied for role auditor");
 	assert_int_equal(run(f, "logout"), 0);
 	login(f, "admin", PASS_ADMIN);
 	assert_int_equal(run(f, "operator list"), 0);
@@ -558,6 +575,7 @@ test_status(void **state)
 	HAS("uptime:   1d 01:01:01");
 	HAS("operator: aud (auditor)");
 	atomic_store(&f->k.hsm_up, false);
+	assert_int_equal(state_set(KMS_STATE_LOCKED, "", "test"), 0);
 	assert_int_equal(run(f, "status"), 0);
 	HAS("state:    locked");
 	assert_int_equal(run(f, "hsm status"), 0);
@@ -568,20 +586,64 @@ test_status(void **state)
 	HAS("address:  198.18.0.15 netmask 255.255.255.0 gateway 198.18.0.2");
 }
 
+/*
+ * selftest without a token: the math tests pass, the token is reported
+ * and the state stays.  reboot and zeroize: confirmation, the reboot
+ * request, a zeroize that cannot reach a token still stops serving and
+ * says so, and is audited.
+ */
 static void
-test_selftest_unavailable(void **state)
+test_selftest_reboot_zeroize(void **state)
 {
-	struct fix	*f = *state;
+	struct fix		*f = *state;
+	struct store_audit	 a[200];
+	size_t			 n, i;
+	bool			 seen = false;
 
 	accounts(f);
 	login(f, "admin", PASS_ADMIN);
 	assert_int_equal(run(f, "selftest"), 1);	/* no HSM here */
-	HAS("crypto known-answer tests: pass");
-	HAS("hsm: FAIL (not open)");
-	assert_int_equal(run(f, "reboot confirm"), 1);
-	HAS("reboot: not available in this release");
+	HAS("kat sakke  pass");
+	HAS("kat eccsi  pass");
+	HAS("kat uid    pass");
+	LACKS("kat hmac");
+	HAS("hsm: FAIL (not open; token tests not run)");
+	HAS("state:    operational");
+	assert_int_equal(state_get(), KMS_STATE_OPERATIONAL);
+
+	assert_int_equal(run(f, "reboot"), 1);
+	HAS("to go on, type: reboot confirm");
+	assert_int_equal(run(f, "reboot now"), 1);
+	HAS("usage: reboot confirm");
+	assert_int_equal(reboots, 0);
+	assert_int_equal(run(f, "reboot confirm"), 0);
+	HAS("rebooting");
+	assert_int_equal(reboots, 1);
+
 	assert_int_equal(run(f, "zeroize"), 1);
-	HAS("zeroize: not available in this release");
+	HAS("to go on, type: zeroize confirm");
+	assert_int_equal(state_get(), KMS_STATE_OPERATIONAL);
+	assert_int_equal(run(f, "zeroize confirm"), 1);	/* no token */
+	HAS("zeroize: the token could NOT be zeroized completely");
+	HAS("state zeroized");
+	assert_int_equal(state_get(), KMS_STATE_ZEROIZED);
+	/* sticky: nothing brings it back but a restart */
+	assert_int_equal(state_set(KMS_STATE_OPERATIONAL, "", "x"), -EPERM);
+	assert_int_equal(run(f, "status"), 0);
+	HAS("state:    zeroized");
+
+	assert_int_equal(store_audit_read(f->k.store, 0, a, 200, &n), 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i].sa_request_id, "zeroize:failed") == 0 &&
+		    strcmp(a[i].sa_operator, "admin") == 0)
+			seen = true;
+	assert_true(seen);
+	seen = false;
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i].sa_request_id, "state:zeroized") == 0 &&
+		    strstr(a[i].sa_reason, "operational -> zeroized") != NULL)
+			seen = true;
+	assert_true(seen);
 }
 
 static void
@@ -656,6 +718,319 @@ test_no_password_leak(void **state)
 	assert_non_null(strstr(file, "admin:administrator:"));
 }
 
+/* A new console on f with the hsm login hook and config set's file. */
+static void
+reconsole(struct fix *f, int (*hook)(void *, const char *, const char *),
+    const char *conf_path)
+{
+	struct console_conf	 cc = { 0 };
+
+	console_free(f->c);
+	cc.kmsd = &f->k;
+	cc.data_dir = f->dir;
+	cc.io.write = cap_write;
+	cc.mono_ms = clock_ms;
+	cc.wall = clock_wall;
+	cc.boot_ms = now_ms;
+	cc.scrypt_log2n = 10;
+	cc.hsm_login = hook;
+	cc.conf_path = conf_path;
+	cc.conf_live = &f->conf;
+	assert_int_equal(console_new(&cc, &f->c), 0);
+}
+
+/* Does any audit record hold s? */
+static bool
+audited(struct fix *f, const char *s)
+{
+	static struct store_audit	 a[200];
+	size_t				 n, i;
+
+	assert_int_equal(store_audit_read(f->k.store, 0, a, 200, &n), 0);
+	for (i = 0; i < n; i++)
+		if (strstr(a[i].sa_reason, s) != NULL ||
+		    strstr(a[i].sa_request_id, s) != NULL)
+			return true;
+	return false;
+}
+
+#define TEST_PIN	"7391-right-pin"
+static unsigned	 hook_calls;
+
+/* The kmsd side of hsm login, faked: the PIN decides, the state moves. */
+static int
+fake_hsm_login(void *arg, const char *who, const char *pin)
+{
+	(void)arg;
+	hook_calls++;
+	assert_string_equal(who, "admin");
+	if (strcmp(pin, TEST_PIN) != 0)
+		return HSM_ERR_PIN;
+	assert_int_equal(state_set(KMS_STATE_OPERATIONAL, who, "test"), 0);
+	return HSM_OK;
+}
+
+static void
+test_hsm_login(void **state)
+{
+	struct fix	*f = *state;
+	int		 i;
+
+	accounts(f);
+	login(f, "admin", PASS_ADMIN);
+	assert_int_equal(run(f, "hsm login"), 1);	/* no hook here */
+	HAS("hsm login: not possible from this console");
+	reconsole(f, fake_hsm_login, NULL);
+	hook_calls = 0;
+	login(f, "olga", PASS_OPS);
+	assert_int_equal(run(f, "hsm login"), 1);
+	HAS("hsm login: permission denied for role operator");
+	assert_int_equal(run(f, "logout"), 0);
+	login(f, "aud", PASS_AUD);
+	assert_int_equal(run(f, "hsm login"), 1);
+	HAS("hsm login: permission denied for role auditor");
+	assert_int_equal(run(f, "logout"), 0);
+	login(f, "admin", PASS_ADMIN);
+	/* operational: nothing to unlock */
+	assert_int_equal(run(f, "hsm login"), 1);
+	HAS("hsm login: only while the appliance is locked (state "
+	    "operational)");
+	assert_int_equal(state_set(KMS_STATE_LOCKED, "", "test"), 0);
+	assert_int_equal(run(f, "hsm login now"), 1);
+	HAS("usage: hsm login");
+	/* wrong PINs: precise, never echoed; the fifth locks hsm login */
+	for (i = 0; i < CONSOLE_LOGIN_FAILS_MAX; i++) {
+		assert_int_equal(run(f, "hsm login"), 0);
+		HAS("user PIN of token 'kms':");
+		assert_int_equal(run(f, "0000-wrong-pin"), 1);
+		HAS("hsm login: the token 'kms' refused the PIN");
+		HAS("state locked");
+		LACKS("0000-wrong-pin");
+	}
+	HAS("hsm login: refused for 60 s after 5 wrong PINs");
+	assert_int_equal(hook_calls, CONSOLE_LOGIN_FAILS_MAX);
+	assert_int_equal(run(f, "hsm login"), 1);
+	HAS("try again in 60 s");
+	now_ms += CONSOLE_LOCKOUT_S * 1000;
+	/* an over-long PIN never reaches the token */
+	assert_int_equal(run(f, "hsm login"), 0);
+	assert_int_equal(run(f, "12345678901234567890123456789012345678901"
+	    "234567890123456789012345"), 1);
+	HAS("a PIN has 1 to 64 characters");
+	assert_int_equal(hook_calls, CONSOLE_LOGIN_FAILS_MAX);
+	assert_int_equal(run(f, "hsm login"), 0);
+	assert_int_equal(run(f, TEST_PIN), 0);
+	HAS("hsm login: token 'kms' logged in; state operational");
+	LACKS(TEST_PIN);
+	assert_int_equal(state_get(), KMS_STATE_OPERATIONAL);
+	assert_true(audited(f, "hsm login (PIN refused)"));
+	assert_true(audited(f, "hsm login lockout"));
+	assert_false(audited(f, TEST_PIN));
+	assert_false(audited(f, "0000-wrong-pin"));
+}
+
+static void
+test_passwd(void **state)
+{
+	struct fix	*f = *state;
+	int		 i;
+
+	accounts(f);
+	assert_int_equal(run(f, "passwd"), 1);
+	HAS("passwd: not logged in");
+	login(f, "olga", PASS_OPS);
+	assert_int_equal(run(f, "passwd x"), 1);
+	HAS("usage: passwd");
+	/* a wrong current password */
+	assert_int_equal(run(f, "passwd"), 0);
+	HAS("current password:");
+	assert_int_equal(run(f, "not-my-password"), 1);
+	HAS("passwd: wrong password; nothing changed");
+	/* too short, then two that differ */
+	assert_int_equal(run(f, "passwd"), 0);
+	assert_int_equal(run(f, PASS_OPS), 0);
+	HAS("new password (at least 8 characters):");
+	assert_int_equal(run(f, "short"), 1);
+	HAS("passwd: the password must have 8 to 128 characters");
+	assert_int_equal(run(f, "passwd"), 0);
+	assert_int_equal(run(f, PASS_OPS), 0);
+	assert_int_equal(run(f, "new-pass-4444"), 0);
+	HAS("again:");
+	assert_int_equal(run(f, "new-pass-5555"), 1);
+	HAS("passwd: the passwords differ; nothing changed");
+	/* the old password still works */
+	assert_int_equal(run(f, "logout"), 0);
+	login(f, "olga", PASS_OPS);
+	assert_int_equal(run(f, "passwd"), 0);
+	assert_int_equal(run(f, PASS_OPS), 0);
+	assert_int_equal(run(f, "new-pass-4444"), 0);
+	assert_int_equal(run(f, "new-pass-4444"), 0);
+	HAS("password of olga changed");
+	LACKS("new-pass-4444");
+	assert_int_equal(run(f, "logout"), 0);
+	assert_int_equal(run(f, "login olga"), 0);
+	assert_int_equal(run(f, PASS_OPS), 1);
+	HAS("login failed");
+	login(f, "olga", "new-pass-4444");
+	/* others are untouched */
+	assert_int_equal(run(f, "logout"), 0);
+	login(f, "aud", PASS_AUD);
+	/* five wrong current passwords log out and lock login */
+	for (i = 0; i < CONSOLE_LOGIN_FAILS_MAX; i++) {
+		assert_int_equal(run(f, "passwd"), 0);
+		assert_int_equal(run(f, "wrong-one-xx"), 1);
+	}
+	HAS("logged out aud; login locked for 60 s");
+	assert_null(console_operator(f->c));
+	assert_int_equal(run(f, "login aud"), 1);
+	HAS("login: locked");
+	assert_true(audited(f, "console: passwd"));
+	assert_true(audited(f, "passwd (wrong password)"));
+	assert_false(audited(f, "new-pass-4444"));
+	assert_false(audited(f, "wrong-one-xx"));
+}
+
+static const char conf_text[] =
+    "; the appliance\n"
+    "[kms]\n"
+    "kms_uri = kms.example.org   ; our URI\n"
+    "keyprov_past_periods = 1\n"
+    "# network\n"
+    "[net]\n"
+    "connections = 8\n"
+    "[log]\n"
+    "level = info ; quiet\n";
+
+static void
+slurp(const char *path, char *buf, size_t size)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	assert_non_null(fp = fopen(path, "r"));
+	n = fread(buf, 1, size - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+}
+
+static void
+test_config_set(void **state)
+{
+	struct fix	*f = *state;
+	struct kms_conf	 back;
+	char		 path[128], before[1024], after[1024];
+	char		 err[CONF_ERR_MAX];
+	struct stat	 st;
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "%s/kmsd.conf", f->dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(conf_text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(conf_load(path, &f->conf, err, sizeof(err)), 0);
+	accounts(f);
+	login(f, "admin", PASS_ADMIN);
+	assert_int_equal(run(f, "config set log.level debug"), 1);
+	HAS("config set: not possible from this console");
+	reconsole(f, NULL, path);
+	login(f, "olga", PASS_OPS);
+	assert_int_equal(run(f, "config set log.level debug"), 1);
+	HAS("config set: permission denied for role operator");
+	assert_int_equal(run(f, "config show"), 0);	/* show stays R_ANY */
+	assert_int_equal(run(f, "logout"), 0);
+	login(f, "admin", PASS_ADMIN);
+	assert_int_equal(run(f, "config set log.level"), 1);
+	HAS("usage: config set KEY VALUE");
+
+	/* refusals change nothing */
+	slurp(path, before, sizeof(before));
+	assert_int_equal(run(f, "config set log.loudness debug"), 1);
+	HAS("config set: log.loudness: unknown key");
+	HAS("nothing changed");
+	assert_int_equal(run(f, "config set level debug"), 1);
+	HAS("level: unknown key");
+	assert_int_equal(run(f, "config set log.level loud"), 1);
+	HAS("log.level: ");
+	HAS("nothing changed");
+	assert_int_equal(run(f, "config set net.connections 100000"), 1);
+	HAS("net.connections");
+	assert_int_equal(run(f, "config set kms.user_key_offset "
+	    "2592000"), 1);
+	HAS("user_key_offset must be < user_key_period");
+	assert_int_equal(run(f, "config set kms.domains a.org"), 1);
+	HAS("kms.domains: a list");
+	assert_int_equal(run(f, "config set kms.issuer 'x ;y'"), 1);
+	HAS("would start a comment");
+	assert_int_equal(run(f, "config set kms.issuer ' x'"), 1);
+	HAS("blanks at the start or end");
+	slurp(path, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(after, sizeof(after), "%s.tmp", path);
+	assert_int_not_equal(access(after, F_OK), 0);
+	assert_string_equal(f->conf.log_level, "info");
+
+	/* a live key: applied at once, the comment on its line kept */
+	assert_int_equal(run(f, "config set log.level debug"), 0);
+	HAS("log.level = debug: saved and applied");
+	assert_string_equal(f->conf.log_level, "debug");
+	assert_int_equal(run(f, "config set kms.keyprov_past_periods 3"), 0);
+	HAS("saved and applied");
+	assert_int_equal(f->conf.keyprov_past, 3);
+	/* a key read at boot: saved, the running value unchanged */
+	assert_int_equal(run(f, "config set net.connections 32"), 0);
+	HAS("net.connections = 32: saved; applies after reboot");
+	assert_int_equal(f->conf.conns, 8);
+	/* a key not in the file, a section not in the file */
+	assert_int_equal(run(f, "config set net.body_max 4096"), 0);
+	assert_int_equal(run(f, "config set ticket.skew 60"), 0);
+	HAS("applies after reboot");
+	slurp(path, after, sizeof(after));
+	assert_non_null(strstr(after, "; the appliance\n"));
+	assert_non_null(strstr(after, "kms_uri = kms.example.org   ; our "
+	    "URI\n"));
+	assert_non_null(strstr(after, "# network\n"));
+	assert_non_null(strstr(after, "level = debug ; quiet\n"));
+	assert_non_null(strstr(after, "keyprov_past_periods = 3\n"));
+	assert_non_null(strstr(after, "[net]\nbody_max = 4096\n"
+	    "connections = 32\n"));
+	assert_non_null(strstr(after, "\n[ticket]\nskew = 60\n"));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);	/* mode kept */
+	/* what the next boot reads */
+	assert_int_equal(conf_load(path, &back, err, sizeof(err)), 0);
+	assert_string_equal(back.log_level, "debug");
+	assert_int_equal(back.conns, 32);
+	assert_int_equal(back.body_max, 4096);
+	assert_int_equal(back.ticket_skew, 60);
+	assert_int_equal(back.keyprov_past, 3);
+	assert_true(audited(f, "console: config set net.connections 32"));
+	log_setlevel(LOG_LVL_INFO);
+}
+
+static void
+test_trk(void **state)
+{
+	struct fix	*f = *state;
+	char		 path[128];
+
+	accounts(f);
+	login(f, "olga", PASS_OPS);
+	assert_int_equal(run(f, "trk bootstrap-export sip:a@example.org"), 1);
+	HAS("trk: permission denied for role operator");
+	assert_int_equal(run(f, "logout"), 0);
+	login(f, "admin", PASS_ADMIN);
+	assert_int_equal(run(f, "trk bootstrap-export"), 1);
+	HAS("usage: trk bootstrap-export USER");
+	assert_int_equal(run(f, "trk export a"), 1);
+	HAS("trk: unknown subcommand 'export'");
+	assert_int_equal(run(f, "trk bootstrap-export sip:a@example.org"), 1);
+	HAS("trk bootstrap-export: the token is not logged in (hsm login)");
+	snprintf(path, sizeof(path), "%s/export", f->dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
 /* console_run: reads through io.read, one byte at a time, then EOF. */
 static const char	*feed;
 static size_t		 feed_at;
@@ -728,10 +1103,14 @@ main(int argc, char *argv[])
 		T(test_users),
 		T(test_period_config),
 		T(test_status),
-		T(test_selftest_unavailable),
+		T(test_selftest_reboot_zeroize),
 		T(test_audit),
 		T(test_no_password_leak),
 		T(test_run),
+		T(test_hsm_login),
+		T(test_passwd),
+		T(test_config_set),
+		T(test_trk),
 #undef T
 	};
 	struct CMUnitTest	 run_[sizeof(tests) / sizeof(tests[0])];

@@ -271,12 +271,18 @@ test_unimplemented(void **state)
 	static const struct {
 		const char	*path;
 		const char	*url;
+		const char	*msg;
 	} v[] = {
-		{ MCX_ROOT "/lookup/x", "http://h" MCX_ROOT "/lookup/x" },
-		{ MCX_ROOT "/redirect", "http://h" MCX_ROOT "/redirect" },
+		{ MCX_ROOT "/lookup/x", "http://h" MCX_ROOT "/lookup/x",
+		    MCX_MSG_LOOKUP },
+		{ MCX_ROOT "/lookup", "http://h" MCX_ROOT "/lookup",
+		    MCX_MSG_LOOKUP },
+		{ MCX_ROOT "/redirect", "http://h" MCX_ROOT "/redirect",
+		    MCX_MSG_REDIRECT },
 		/* Raw bytes of the path are percent-encoded, not copied. */
 		{ MCX_ROOT "/lookup/<a>\"&\xff %zz",
-		    "http://h" MCX_ROOT "/lookup/%3Ca%3E%22&%FF%20%25zz" },
+		    "http://h" MCX_ROOT "/lookup/%3Ca%3E%22&%FF%20%25zz",
+		    MCX_MSG_LOOKUP },
 	};
 	struct http_response	 res;
 	xmlDocPtr		 doc;
@@ -288,8 +294,7 @@ test_unimplemented(void **state)
 		assert_string_equal(res.content_type, MCX_CONTENT_TYPE);
 		doc = xsd_parse_valid(res.body.b_data, res.body.b_len);
 		expect_str(doc, "//k:KmsError/k:ErrorCode", "501");
-		expect_str(doc, "//k:KmsError/k:ErrorMsg",
-		    "not implemented in this release");
+		expect_str(doc, "//k:KmsError/k:ErrorMsg", v[i].msg);
 		expect_str(doc, "/k:KmsResponse/k:ClientReqUrl", v[i].url);
 		assert_int_equal(xp_count(doc, "//k:KmsMessage"), 0);
 		xmlFreeDoc(doc);

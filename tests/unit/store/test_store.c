@@ -949,6 +949,14 @@ test_crash(void **state)
 		}
 		assert_true(seq >= last.ak_seq);
 		assert_true(seq <= last.ak_seq + 1);
+		/* ... and the chain over them verifies. */
+		{
+			struct store_verify	 vf;
+
+			assert_int_equal(store_audit_verify(st, NULL, 0, &vf),
+			    STORE_OK);
+			assert_int_equal(vf.sv_records, seq);
+		}
 		store_close(st);
 	}
 	free(out);

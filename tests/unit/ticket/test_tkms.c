@@ -52,7 +52,7 @@ seq(uint8_t *out, size_t len, uint8_t first)
 /* --- software keys --------------------------------------------------- */
 
 struct soft {
-	struct ue	 a, b;
+	struct ue	 a, b, b2;	/* b2: a second device of bob */
 	uint8_t		 tpk[3][TK_KEY_LEN];	/* generations 1, 2 */
 	uint32_t	 newest;
 	int		 psk_fail;		/* -1: device error */
@@ -63,12 +63,12 @@ soft_psk(void *ctx, const uint8_t *keyid, size_t klen, const uint8_t *id,
     size_t ilen, struct tk_key *out)
 {
 	struct soft		*s = ctx;
-	const struct ue		*u[2] = { &s->a, &s->b };
+	const struct ue		*u[3] = { &s->a, &s->b, &s->b2 };
 	size_t			 i;
 
 	if (s->psk_fail)
 		return s->psk_fail;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if (strlen(u[i]->keyid) == klen &&
 		    memcmp(u[i]->keyid, keyid, klen) == 0 &&
 		    strlen(u[i]->id) == ilen && memcmp(u[i]->id, id, ilen) == 0) {
@@ -118,8 +118,10 @@ static int
 setup(void **state)
 {
 	struct fx		*f = calloc(1, sizeof(*f));
-	struct tkms_keys	 keys = { soft_psk, soft_tpk, soft_random, NULL };
-	struct tkms_conf	 conf = { KMS_ID, 0, 0, 0, NOW - 3600 };
+	struct tkms_keys	 keys = { soft_psk, soft_tpk, soft_random, NULL,
+	    NULL };
+	struct tkms_conf	 conf = { KMS_ID, 0, 0, 0, NOW - 3600,
+	    NULL };
 
 	assert_non_null(f);
 	f->s.a.id = ALICE;
@@ -130,6 +132,10 @@ setup(void **state)
 	f->s.b.keyid = B_KEYID;
 	f->s.b.kms_id = KMS_ID;
 	memset(f->s.b.psk, 0xb2, TK_KEY_LEN);
+	f->s.b2.id = BOB;
+	f->s.b2.keyid = "Qk9CMkRFVklDRQ==@bsf.operator.example";
+	f->s.b2.kms_id = KMS_ID;
+	memset(f->s.b2.psk, 0xb3, TK_KEY_LEN);
 	memset(f->s.tpk[1], 0x11, TK_KEY_LEN);
 	memset(f->s.tpk[2], 0x22, TK_KEY_LEN);
 	f->s.newest = 1;
@@ -197,6 +203,17 @@ do_resolve(struct fx *f, const struct ue *u, int64_t now,
 	    f->res_len, now, f->resp2, sizeof(f->resp2), &f->resp2_len, r), 0);
 }
 
+/* User u resolves alice's ticket at KMS k at time now. */
+static void
+do_resolve_at(struct fx *f, struct tkms *k, const struct ue *u, int64_t now,
+    struct tkms_result *r)
+{
+	assert_int_equal(ue_resolve_init(u, f->ra.ticket, 0x55667788, now,
+	    f->rr, sizeof(f->rr), f->res, sizeof(f->res), &f->res_len), 0);
+	assert_int_equal(tkms_handle(k, TKMS_TICKET_RESOLVE, f->res,
+	    f->res_len, now, f->resp2, sizeof(f->resp2), &f->resp2_len, r), 0);
+}
+
 /* The MIKEY error of answer resp to init (for user u). */
 static uint8_t
 mikey_err(const struct ue *u, const uint8_t *init, size_t init_len,
@@ -218,7 +235,7 @@ test_prf_vectors(void **state)
 	struct tk_key		 k;
 	struct tk_keyset	 ks;
 	uint8_t			 in[48], lab[TK_LABEL_MAX], out[48], want[48];
-	uint8_t			 psk[32], ri[16], mpk[32], rnd[16];
+	uint8_t			 psk[32], ri[16], mpk[32], rnd[32];
 	size_t			 n;
 
 	(void)state;
@@ -282,6 +299,13 @@ test_prf_vectors(void **state)
 	unhex("ab41c7ba1ca72bda0ec775e757ba40265d77da0bebcbddb5258eb29cdc8c"
 	    "8d2a", want, 32);
 	assert_memory_equal(out, want, 32);
+	/* KAT-4: MPKr' = fork(MPKr, IDRr sip:bob@..., RANDRkms d0..ef). */
+	seq(rnd, 32, 0xd0);
+	assert_int_equal(tk_fork(out, TK_C_MPKR_FORK, (const uint8_t *)BOB,
+	    strlen(BOB), rnd, 32, lab), 0);
+	unhex("9a80f1ec624f1462c133bc1f8b173d9f61af43559b7559ce2c401a611950"
+	    "2fd2", want, 32);
+	assert_memory_equal(lab, want, 32);
 }
 
 /* 12.3: the KEMAC of a REQUEST_RESP, AES-CM-256 with KAT-3's keys. */
@@ -427,7 +451,7 @@ test_flow(void **state)
 	    MK_TP_O);
 	assert_int_equal(f->ra.ticket->u.tp.ticket_type, 2);
 	seq(rt, 32, 0xc0);
-	assert_int_equal(ue_transfer_init(&f->s.a, BOB, f->ra.mpki,
+	assert_int_equal(ue_transfer_init(&f->s.a, BOB, f->ra.mpki, NULL,
 	    f->ra.ticket, 0x99, NOW, rt, 32, tr, sizeof(tr), &trlen), 0);
 	do_resolve(f, &f->s.b, NOW + 10, &r);
 	assert_int_equal(r.http, 200);
@@ -447,6 +471,184 @@ test_flow(void **state)
 	f->resp2[f->resp2_len - 1] ^= 1;
 	assert_int_equal(ue_response(&f->s.b, f->res, f->res_len, f->resp2,
 	    f->resp2_len, &f->rb), -1);
+}
+
+/* User u resolves the TICKET of TRANSFER_INIT tr (with Initiator Data). */
+static void
+resolve_transfer(struct fx *f, const struct ue *u, const uint8_t *tr,
+    size_t trlen, int64_t now, struct tkms_result *r)
+{
+	static struct mk_msg	 m;
+
+	assert_int_equal(mk_decode(tr, trlen, &m), MK_OK);
+	assert_int_equal(ue_resolve_init(u, mk_find(&m, MK_PT_TICKET, NULL),
+	    0x55667788, now, f->rr, sizeof(f->rr), f->res, sizeof(f->res),
+	    &f->res_len), 0);
+	assert_int_equal(tkms_handle(f->k, TKMS_TICKET_RESOLVE, f->res,
+	    f->res_len, now, f->resp2, sizeof(f->resp2), &f->resp2_len, r), 0);
+}
+
+/*
+ * Key forking (RFC 6043 5.1.1): one ticket, two devices of bob resolve
+ * it; each gets MPKi, its own MPKr' and TGK' and the modifier; alice
+ * checks each TRANSFER_RESP with the MPKr' she derives and gets the same
+ * TGK' (same TEK) as that device; the two devices' keys differ.
+ */
+static void
+test_fork(void **state)
+{
+	struct fx		*f = *state;
+	struct tkms_result	 r;
+	static struct ue_result	 d[2];
+	const struct ue		*dev[2] = { &f->s.b, &f->s.b2 };
+	uint8_t			 tr[MK_MSG_MAX], tresp[MK_MSG_MAX], rt[32];
+	uint8_t			 tgk_f[TK_KEY_LEN], ta[16], tb[2][16];
+	size_t			 trlen, rlen, i;
+
+	f->s.a.fork = true;
+	request_ok(f, 0);
+	assert_int_equal(f->ra.flags, MK_TP_D | MK_TP_E | MK_TP_F | MK_TP_H |
+	    MK_TP_I | MK_TP_N | MK_TP_O);
+	assert_true(f->ra.has_mpkr);
+	seq(rt, 32, 0xc0);
+	assert_int_equal(ue_transfer_init(&f->s.a, BOB, f->ra.mpki,
+	    f->ra.mpkr, f->ra.ticket, 0x99, NOW, rt, 32, tr, sizeof(tr),
+	    &trlen), 0);
+	for (i = 0; i < 2; i++) {
+		resolve_transfer(f, dev[i], tr, trlen, NOW + 10 + (int64_t)i,
+		    &r);
+		assert_int_equal(r.http, 200);
+		assert_string_equal(r.reason, "ticket resolved (forked keys)");
+		assert_int_equal(ue_response(dev[i], f->res, f->res_len,
+		    f->resp2, f->resp2_len, &d[i]), 0);
+		assert_int_equal(d[i].mikey_err, TKMS_NO_ERR);
+		assert_true(d[i].has_mpkr);
+		assert_int_equal(d[i].rkms_len, TK_RAND_LEN);
+		assert_string_equal(d[i].idr, BOB);
+		assert_memory_equal(d[i].mpki, f->ra.mpki, TK_KEY_LEN);
+		assert_memory_not_equal(d[i].tgk, f->ra.tgk, TK_KEY_LEN);
+		assert_int_equal(ue_transfer_verify(tr, trlen, d[i].mpki), 0);
+		assert_int_equal(ue_transfer_resp(&d[i], tr, trlen, NOW + 11,
+		    tresp, sizeof(tresp), &rlen), 0);
+		assert_int_equal(ue_transfer_resp_verify(f->ra.mpkr, f->ra.tgk,
+		    tr, trlen, tresp, rlen, tgk_f), 0);
+		assert_memory_equal(tgk_f, d[i].tgk, TK_KEY_LEN);
+		assert_int_equal(ue_tek(tgk_f, 1, rt, 32, ta), 0);
+		assert_int_equal(ue_tek(d[i].tgk, 1, rt, 32, tb[i]), 0);
+		assert_memory_equal(ta, tb[i], 16);
+		/* Another MPKr (not the requester's) fails the check. */
+		tresp[rlen - 1] ^= 1;
+		assert_int_equal(ue_transfer_resp_verify(f->ra.mpkr, f->ra.tgk,
+		    tr, trlen, tresp, rlen, tgk_f), -1);
+	}
+	assert_memory_not_equal(d[0].tgk, d[1].tgk, TK_KEY_LEN);
+	assert_memory_not_equal(d[0].mpkr, d[1].mpkr, TK_KEY_LEN);
+	assert_memory_not_equal(tb[0], tb[1], 16);
+	/* Without Initiator Data, or with a Vr not under MPKr: error 14. */
+	do_resolve(f, &f->s.b, NOW + 20, &r);
+	assert_int_equal(r.http, 200);
+	assert_int_equal(r.mikey_err, MK_E_TICKET);
+	assert_string_equal(r.reason, "initiator data not authentic");
+	tr[trlen - TK_MAC_LEN - 3] ^= 1;	/* last byte of Vr's MAC */
+	resolve_transfer(f, &f->s.b2, tr, trlen, NOW + 21, &r);
+	assert_int_equal(r.mikey_err, MK_E_TICKET);
+	assert_string_equal(r.reason, "initiator data not authentic");
+}
+
+/* KMS to KMS in process: KMS_R's peer_resolve calls KMS_I directly. */
+#define KMS_I	"kms-i.operator.example"
+#define KMS_R	"kms-r.operator.example"
+
+static struct tkms	*k2k_ki;
+static int		 k2k_mode;	/* 0 ok, 1 unreachable, 2 bad answer */
+
+static int
+k2k_peer(void *ctx, tkms_k2k_build_fn *build, void *bctx, uint8_t *ans,
+    size_t ans_size, size_t *ans_len)
+{
+	static uint8_t		 msg[MK_MSG_MAX];
+	struct tkms_peer_in	 pin;
+	struct tkms_result	 r;
+	size_t			 n;
+
+	(void)ctx;
+	if (k2k_mode == 1)
+		return -1;
+	pin.peer_id = KMS_R;
+	memset(pin.key, 0x5a, sizeof(pin.key));	/* "exported" */
+	if (build(bctx, pin.key, msg, sizeof(msg), &n) != 0 ||
+	    tkms_handle_peer(k2k_ki, TKMS_TICKET_RESOLVE, msg, n, NOW, &pin,
+	    ans, ans_size, ans_len, &r) != 0 || r.http != 200)
+		return -1;
+	if (k2k_mode == 2)
+		ans[*ans_len - 1] ^= 1;
+	return 0;
+}
+
+static void
+test_k2k(void **state)
+{
+	struct fx		*f = *state;
+	struct tkms_keys	 keys = { soft_psk, soft_tpk, soft_random, &f->s,
+	    k2k_peer };
+	struct tkms_conf	 ci = { KMS_I, 0, 0, 0, NOW - 3600, KMS_R };
+	struct tkms_conf	 cr = { KMS_R, 0, 0, 0, NOW - 3600, KMS_I };
+	struct tkms		*kr;
+	struct tkms_result	 r;
+	struct ue		 a = f->s.a, b = f->s.b;
+	bool			 v;
+
+	a.kms_id = KMS_I;
+	b.kms_id = KMS_R;
+	assert_int_equal(tkms_new(&ci, &keys, &k2k_ki), 0);
+	assert_int_equal(tkms_new(&cr, &keys, &kr), 0);
+	/* alice's ticket from KMS_I ... */
+	assert_int_equal(ue_request_init(&a, BOB, 0x11223344, NOW, 0, f->ri,
+	    32, f->req, sizeof(f->req), &f->req_len), 0);
+	assert_int_equal(tkms_handle(k2k_ki, TKMS_TICKET_REQUEST, f->req,
+	    f->req_len, NOW, f->resp, sizeof(f->resp), &f->resp_len, &r), 0);
+	assert_int_equal(ue_response(&a, f->req, f->req_len, f->resp,
+	    f->resp_len, &f->ra), 0);
+	assert_non_null(f->ra.ticket);
+	/* ... resolved by bob at KMS_R through KMS_I, re-encoded. */
+	k2k_mode = 0;
+	do_resolve_at(f, kr, &b, NOW, &r);
+	assert_int_equal(r.http, 200);
+	assert_string_equal(r.reason, "ticket resolved through the peer KMS");
+	assert_int_equal(ue_response(&b, f->res, f->res_len, f->resp2,
+	    f->resp2_len, &f->rb), 0);
+	assert_int_equal(f->rb.mikey_err, TKMS_NO_ERR);
+	assert_string_equal(f->rb.kms, KMS_R);
+	assert_memory_equal(f->ra.mpki, f->rb.mpki, TK_KEY_LEN);
+	assert_memory_equal(f->ra.tgk, f->rb.tgk, TK_KEY_LEN);
+	/* The peer unreachable, or its answer tampered: 503. */
+	k2k_mode = 1;
+	f->rr[0] ^= 1;
+	do_resolve_at(f, kr, &b, NOW, &r);
+	assert_int_equal(r.http, 503);
+	assert_string_equal(r.reason, "peer KMS unavailable");
+	k2k_mode = 2;
+	f->rr[0] ^= 2;
+	do_resolve_at(f, kr, &b, NOW, &r);
+	assert_int_equal(r.http, 503);
+	assert_string_equal(r.reason, "peer KMS answer not acceptable");
+	/* KMS_I refuses (alice is no responder): its error, our V. */
+	k2k_mode = 0;
+	f->rr[0] ^= 4;
+	a.kms_id = KMS_R;
+	do_resolve_at(f, kr, &a, NOW, &r);
+	assert_string_equal(r.reason, "refused by the peer KMS");
+	assert_int_equal(mikey_err(&a, f->res, f->res_len, f->resp2,
+	    f->resp2_len, &v), MK_E_ID);
+	assert_true(v);
+	/* At KMS_I, the peer's IDRpsk without the TLS peer: unknown key. */
+	f->rr[0] ^= 8;
+	b.keyid = KMS_R;
+	b.kms_id = KMS_I;
+	do_resolve_at(f, k2k_ki, &b, NOW, &r);
+	assert_string_equal(r.reason, "unknown user key");
+	tkms_free(kr);
+	tkms_free(k2k_ki);
 }
 
 static void
@@ -550,8 +752,9 @@ static void
 test_refuse_before_start(void **state)
 {
 	struct fx		*f = *state;
-	struct tkms_keys	 keys = { soft_psk, soft_tpk, soft_random, &f->s };
-	struct tkms_conf	 conf = { KMS_ID, 0, 0, 0, 0 };
+	struct tkms_keys	 keys = { soft_psk, soft_tpk, soft_random, &f->s,
+	    NULL };
+	struct tkms_conf	 conf = { KMS_ID, 0, 0, 0, 0, NULL };
 	struct tkms_result	 r;
 	bool			 v;
 
@@ -613,6 +816,46 @@ test_refuse_ticket(void **state)
 	assert_int_equal(mikey_err(&f->s.b, f->res, f->res_len, f->resp2,
 	    f->resp2_len, &v), MK_E_TICKET);
 	f->ra.buf[f->ra.ticket->off + f->ra.ticket->len - 40] ^= 1;
+	/* A ticket the initiator made (D = 0, mode 3): error 14. */
+	{
+		struct mk_payload	 t3 = *f->ra.ticket;
+
+		t3.u.tp.flags &= (uint16_t)~MK_TP_D;
+		f->rr[0] ^= 8;
+		assert_int_equal(ue_resolve_init(&f->s.b, &t3, 0x55667788, NOW,
+		    f->rr, sizeof(f->rr), f->res, sizeof(f->res),
+		    &f->res_len), 0);
+		assert_int_equal(tkms_handle(f->k, TKMS_TICKET_RESOLVE, f->res,
+		    f->res_len, NOW, f->resp2, sizeof(f->resp2),
+		    &f->resp2_len, &r), 0);
+		assert_string_equal(r.reason,
+		    "ticket made by the initiator (mode 3) not supported");
+		assert_int_equal(mikey_err(&f->s.b, f->res, f->res_len,
+		    f->resp2, f->resp2_len, &v), MK_E_TICKET);
+		assert_true(v);
+	}
+	/* A ticket naming another KMS (IDRkms) and no peer: error 7. */
+	{
+		struct mk_payload	 tpd[MK_PAYLOADS_MAX];
+		size_t			 n, i, off = 0;
+
+		assert_int_equal(mk_decode_embedded(f->ra.ticket->u.tp.tp_data,
+		    f->ra.ticket->u.tp.tp_data_len, tpd, MK_PAYLOADS_MAX, &n),
+		    MK_OK);
+		for (i = 0; i < n; i++)
+			if (tpd[i].type == MK_PT_IDR &&
+			    tpd[i].u.id.role == MK_ROLE_KMS)
+				off = (size_t)(tpd[i].u.id.data - f->ra.buf);
+		assert_true(off > 0);
+		f->ra.buf[off] ^= 1;
+		f->rr[0] ^= 16;
+		do_resolve(f, &f->s.b, NOW, &r);
+		assert_string_equal(r.reason, "ticket from an unknown KMS");
+		assert_int_equal(mikey_err(&f->s.b, f->res, f->res_len,
+		    f->resp2, f->resp2_len, &v), MK_E_ID);
+		assert_true(v);
+		f->ra.buf[off] ^= 1;
+	}
 	/* Rotation: a newer ticket key, the old ticket still resolves. */
 	f->s.newest = 2;
 	f->rr[0] ^= 2;
@@ -655,11 +898,16 @@ test_refuse_http(void **state)
 	    f->req_len + 1, NOW, f->resp, sizeof(f->resp), &f->resp_len, &r),
 	    0);
 	assert_int_equal(r.http, 400);
-	/* The PK variant: 501. */
+	/* The PK variant: MIKEY error 11 (Invalid DT), no V. */
 	f->req[1] = MK_DT_REQUEST_INIT_PK;
 	assert_int_equal(tkms_handle(f->k, TKMS_TICKET_REQUEST, f->req,
 	    f->req_len, NOW, f->resp, sizeof(f->resp), &f->resp_len, &r), 0);
-	assert_int_equal(r.http, 501);
+	assert_int_equal(r.http, 200);
+	assert_int_equal(r.mikey_err, MK_E_DT);
+	assert_string_equal(r.reason, "public-key variant not offered");
+	assert_int_equal(mikey_err(&f->s.a, f->req, f->req_len, f->resp,
+	    f->resp_len, &v), MK_E_DT);
+	assert_false(v);
 	f->req[1] = MK_DT_REQUEST_INIT_PSK;
 	/* PRF 0 (MIKEY-1): Error Invalid PRF. */
 	f->req[3] = 0x80;
@@ -693,6 +941,8 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_k2k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_unknown_key, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_bad_mac, setup,
