@@ -77,6 +77,10 @@ enum conf_key {
 	K_TICKET_PEER_CA,
 	K_ADMIN_PORT,
 	K_LOG_SYSLOG,
+	K_STORE_ALARM,
+	K_STORE_RESERVE,
+	K_STORE_CKPT_RECORDS,
+	K_STORE_CKPT_SECONDS,
 	K__COUNT
 };
 
@@ -236,12 +240,20 @@ static const struct conf_keydef conf_keys[K__COUNT] = {
 	    F(admin_port), 0, 65535 },
 	{ K_LOG_SYSLOG, "log", "syslog", set_syslog,
 	    F(log_syslog), 0, 0 },
+	{ K_STORE_ALARM, "store", "alarm_free_mb", set_u64,
+	    F(store_alarm_mb), 0, CONF_STORE_MB_MAX },
+	{ K_STORE_RESERVE, "store", "reserve_mb", set_u64,
+	    F(store_reserve_mb), 0, CONF_STORE_MB_MAX },
+	{ K_STORE_CKPT_RECORDS, "store", "checkpoint_records", set_u64,
+	    F(store_ckpt_records), 0, CONF_CKPT_RECORDS_MAX },
+	{ K_STORE_CKPT_SECONDS, "store", "checkpoint_seconds", set_u64,
+	    F(store_ckpt_seconds), 0, CONF_CKPT_SECONDS_MAX },
 };
 
 #undef F
 
 static const char *const conf_sections[] = { "kms", "hsm", "net", "log",
-    "tls", "auth", "security", "ticket" };
+    "tls", "auth", "security", "ticket", "store" };
 
 /* The characters of a URI (RFC 3986, printable ASCII less the excluded). */
 static int
@@ -1004,6 +1016,13 @@ conf_check(struct conf_ctx *ctx)
 	}
 	if (c->sec_hmac_bits % 8 != 0) {
 		conf_fail_key(ctx, K_SEC_HMAC_BITS, "must be a multiple of 8");
+		return;
+	}
+	/* The alarm must come before issuance stops (0 = default). */
+	if (c->store_alarm_mb != 0 && c->store_reserve_mb != 0 &&
+	    c->store_reserve_mb >= c->store_alarm_mb) {
+		conf_fail_key(ctx, K_STORE_RESERVE, "must be below "
+		    "store.alarm_free_mb");
 		return;
 	}
 	conf_check_auth(ctx);

@@ -34,6 +34,9 @@
 #define CONF_LEEWAY_MAX		300	/* auth.leeway, seconds */
 #define CONF_WINDOW_MAX		24	/* keyprov past/future periods */
 #define CONF_PRECOMP_MAX	65536	/* kms.precompute_max, key sets */
+#define CONF_STORE_MB_MAX	1048576	/* store.*_mb: 1 TiB */
+#define CONF_CKPT_RECORDS_MAX	100000	/* = STORE_CKPT_EVERY_MAX */
+#define CONF_CKPT_SECONDS_MAX	86400	/* = STORE_CKPT_SECONDS_MAX */
 
 /* Defaults (conf_defaults). */
 #define CONF_DEF_PERIOD		2592000		/* 30 days */
@@ -125,6 +128,15 @@ struct kms_conf {
 	/* [tls]: HTTPS when cert is set (the key stays in the HSM) */
 	char		 tls_cert[CONF_STR_MAX];	/* cert: PEM chain */
 	char		 tls_key_label[CONF_STR_MAX];	/* key_label */
+
+	/* [store] (firmware/store; 0 = the store's default): the panel
+	 * alarm below alarm_free_mb free, issuance refused below
+	 * reserve_mb, a signed audit checkpoint every checkpoint_records
+	 * records or checkpoint_seconds seconds. */
+	uint64_t	 store_alarm_mb;	/* alarm_free_mb */
+	uint64_t	 store_reserve_mb;	/* reserve_mb */
+	unsigned	 store_ckpt_records;	/* checkpoint_records */
+	unsigned	 store_ckpt_seconds;	/* checkpoint_seconds */
 
 	/* [log] */
 	char		 log_level[16];	/* level: err|warn|info|debug */

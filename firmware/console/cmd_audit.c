@@ -131,6 +131,10 @@ console_audit_signer(struct kmsd *k)
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_sign = audit_sign;
 	ss.ss_arg = k;
+	if (k->conf != NULL) {	/* [store]; 0 = the store's defaults */
+		ss.ss_every = k->conf->store_ckpt_records;
+		ss.ss_seconds = k->conf->store_ckpt_seconds;
+	}
 	if (hsm_sign_pubkey(k->hsm, k->key_sign, ss.ss_pub, sizeof(ss.ss_pub),
 	    &len) != HSM_OK || len != STORE_PUBKEY_LEN) {
 		log_warnx("boot: audit checkpoints: the KMS signing key's "

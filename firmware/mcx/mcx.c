@@ -521,6 +521,8 @@ mcx_open(struct kmsd *k, const char *data_dir)
 	mcx_boot_time = mcx_now();
 	memset(&sc, 0, sizeof(sc));
 	sc.sc_data_dir = data_dir;
+	sc.sc_alarm_free_mb = c->store_alarm_mb;
+	sc.sc_reserve_mb = c->store_reserve_mb;
 	if ((rc = store_open(&sc, &k->store)) != STORE_OK) {
 		log_warnx("boot: store %s/%s: %s", data_dir, STORE_DB_NAME,
 		    store_strerror(rc));

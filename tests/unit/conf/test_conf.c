@@ -685,6 +685,35 @@ test_admin_log(void **state)
 	    "dotted-quad IPv4 address and a port 1..65535");
 }
 
+/* [store]: the alarm and reserve thresholds and the checkpoint rhythm. */
+static void
+test_store(void **state)
+{
+	struct kms_conf	 c;
+
+	(void)state;
+	expect_ok("[kms]\nkms_uri = k\n", &c);
+	assert_int_equal(c.store_alarm_mb, 0);		/* the store's default */
+	assert_int_equal(c.store_ckpt_records, 0);
+	expect_ok("[kms]\nkms_uri = k\n[store]\nalarm_free_mb = 512\n"
+	    "reserve_mb = 32\ncheckpoint_records = 16\n"
+	    "checkpoint_seconds = 60\n", &c);
+	assert_int_equal(c.store_alarm_mb, 512);
+	assert_int_equal(c.store_reserve_mb, 32);
+	assert_int_equal(c.store_ckpt_records, 16);
+	assert_int_equal(c.store_ckpt_seconds, 60);
+	expect_err("[kms]\nkms_uri = k\n[store]\nalarm_free_mb = 32\n"
+	    "reserve_mb = 32\n",
+	    "config line 5: store.reserve_mb: must be below "
+	    "store.alarm_free_mb");
+	expect_err("[kms]\nkms_uri = k\n[store]\ncheckpoint_records = "
+	    "100001\n", "config line 4: store.checkpoint_records: must be "
+	    "0..100000");
+	expect_err("[kms]\nkms_uri = k\n[store]\ncheckpoint_seconds = "
+	    "86401\n", "config line 4: store.checkpoint_seconds: must be "
+	    "0..86400");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -712,6 +741,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_security),
 		cmocka_unit_test(test_ticket),
 		cmocka_unit_test(test_admin_log),
+		cmocka_unit_test(test_store),
 	};
 	struct CMUnitTest	 run[sizeof(tests) / sizeof(tests[0])];
 	size_t			 i, n = 0;
