@@ -174,8 +174,13 @@ grep -q "^BackupKeyCheck $KCV$" "$W/cer2.txt" ||
 mkdir -m 700 "$KMS_DIR/data2"
 cp "$BK" "$W/tampered.kbk"
 size=$(stat -c %s "$BK")
-printf '\x5a' | dd of="$W/tampered.kbk" bs=1 seek=$((size - 40)) \
-    conv=notrunc status=none
+# Flip the byte's bits (a fixed value would be no change 1 time in 256).
+python3 - "$W/tampered.kbk" $((size - 40)) <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1)[0]
+    f.seek(int(sys.argv[2])); f.write(bytes([b ^ 0xff]))
+PY
 prov2 restore --in "$W/tampered.kbk" --data "$KMS_DIR/data2" \
     > /dev/null 2> "$W/e4" && kms_fail "a tampered backup restored"
 grep -q "refused: changed or damaged (store section)" "$W/e4" ||
