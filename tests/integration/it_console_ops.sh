@@ -31,15 +31,7 @@ BADPIN=4711-wrong-pin
 kms_up
 
 DRIVE_PID=
-stop_any() {	# the driver's kmsd is not our child: stop it by pid
-	[ -n "${KMS_PID:-}" ] || return 0
-	kill -TERM "$KMS_PID" 2>/dev/null
-	for i in $(seq 1 100); do
-		kill -0 "$KMS_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	KMS_PID=
-}
+stop_any() { kms_stop_pid; }	# the driver's kmsd is not our child
 finish() {
 	exec 3>&- 2>/dev/null
 	[ -z "$DRIVE_PID" ] || kill "$DRIVE_PID" 2>/dev/null
@@ -47,23 +39,12 @@ finish() {
 	kms_down
 }
 trap finish EXIT
-fail() {
+kms_on_fail() {	# kms_fail shows the driver's transcript too
 	echo "--- driver ---" >&2
 	cat "$KMS_DIR/drive.out" >&2 2>/dev/null
-	kms_fail "$@"
 }
-# want_health CODE WORD (polls 10 s)
-want_health() {
-	local code i
-	for i in $(seq 1 100); do
-		code=$(curl -s -o "$KMS_DIR/health" -w '%{http_code}' \
-		    "$KMS_URL/health")
-		[ "$code" = "$1" ] && grep -qx "$2" "$KMS_DIR/health" &&
-		    return 0
-		sleep 0.1
-	done
-	fail "/health: $code '$(cat "$KMS_DIR/health")', want $1 $2"
-}
+fail() { kms_fail "$@"; }
+want_health() { kms_want_health "$1" "$2" 100; }	# polls 10 s
 # wait_for FILE PATTERN (polls 10 s)
 wait_for() {
 	local i

@@ -43,14 +43,7 @@ stop() {
 	wait "$KMS_PID" || kms_fail "kmsd exited $? on SIGTERM"
 	KMS_PID=
 }
-# want_health CODE WORD
-want_health() {
-	local code
-	code=$(curl -s -o "$KMS_DIR/health" -w '%{http_code}' \
-	    "$KMS_URL/health")
-	[ "$code" = "$1" ] && grep -qx "$2" "$KMS_DIR/health" ||
-	    kms_fail "/health: $code '$(cat "$KMS_DIR/health")', want $1 $2"
-}
+want_health() { kms_want_health "$1" "$2" 1; }	# one GET, no polling
 want_panel() {
 	[ "$(head -1 "$KMS_DATA/panel.txt")" = "KMS $1" ] ||
 	    kms_fail "panel: '$(head -1 "$KMS_DATA/panel.txt")', want KMS $1"

@@ -18,17 +18,7 @@ PW_OP=operator-password-1
 kms_up
 trap 'stop_any; kms_down' EXIT
 
-want_health() {
-	local code i
-	for i in $(seq 1 30); do
-		code=$(curl -s -o "$KMS_DIR/health" -w '%{http_code}' \
-		    "$KMS_URL/health")
-		[ "$code" = "$1" ] && grep -qx "$2" "$KMS_DIR/health" &&
-		    return 0
-		sleep 0.1
-	done
-	kms_fail "/health: $code '$(cat "$KMS_DIR/health")', want $1 $2"
-}
+want_health() { kms_want_health "$1" "$2"; }
 # objects: how many objects the token shows after login.
 objects() {
 	pkcs11-tool --module "$MOD" --token-label "$KMS_TOKEN" --login \
@@ -47,16 +37,7 @@ want_zeroized() {
 	[ "$(head -1 "$KMS_DATA/panel.txt")" = "KMS zeroized" ] ||
 	    kms_fail "panel: $(head -1 "$KMS_DATA/panel.txt") after $1"
 }
-# The driver's kmsd is not our child: stop it by pid.
-stop_any() {
-	[ -n "${KMS_PID:-}" ] || return 0
-	kill -TERM "$KMS_PID" 2>/dev/null
-	for i in $(seq 1 100); do
-		kill -0 "$KMS_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	KMS_PID=
-}
+stop_any() { kms_stop_pid; }	# the driver's kmsd is not our child
 restart() {	# restart [ARGS]: kmsd again on the same data
 	stop_any
 	rm -f "$KMS_DATA/kmsd.port"

@@ -33,7 +33,39 @@ ADMIN=$BUILD/tools/kms-admin/kms-admin
 KMS_ISS=${KMS_ISS:-https://idms.example.org}
 KMS_AUD=${KMS_AUD:-kms.example.org}
 
-kms_fail() { echo "FAIL: $*" >&2; exit 1; }
+kms_fail() {
+	echo "FAIL: $*" >&2
+	# A test may show more on failure (a driver's transcript).
+	! declare -F kms_on_fail >/dev/null || kms_on_fail
+	exit 1
+}
+
+# kms_want_health CODE WORD [TRIES]: GET $KMS_URL/health answers CODE
+# with the state word WORD, within TRIES polls 0.1 s apart (default 30).
+kms_want_health() {
+	local code i
+	for i in $(seq 1 "${3:-30}"); do
+		code=$(curl -s -o "$KMS_DIR/health" -w '%{http_code}' \
+		    "$KMS_URL/health")
+		[ "$code" = "$1" ] && grep -qx "$2" "$KMS_DIR/health" &&
+		    return 0
+		[ "$i" = "${3:-30}" ] || sleep 0.1
+	done
+	kms_fail "/health: $code '$(cat "$KMS_DIR/health")', want $1 $2"
+}
+
+# kms_stop_pid: stop the kmsd of KMS_PID when it is not our child (a pty
+# driver started it): SIGTERM, then wait up to 5 s for it to go.
+kms_stop_pid() {
+	local i
+	[ -n "${KMS_PID:-}" ] || return 0
+	kill -TERM "$KMS_PID" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$KMS_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	KMS_PID=
+}
 
 kms_up() {
 	KMS_DIR=$(mktemp -d /tmp/kms-it-XXXXXX)
