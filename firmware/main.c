@@ -755,6 +755,7 @@ main(int argc, char *argv[])
 	if (con && (rc = console_start(&(struct console_conf){ .kmsd = &k,
 	    .data_dir = bc.data_dir, .port = nc.nic.host_port,
 	    .boot_ms = board_get()->time_mono_ms(),
+	    .idle_s = conf.console_idle,
 	    .reboot = request_reboot,
 	    .hsm_login = console_hsm_login, .hsm_login_arg = &k,
 	    .conf_path = cfg_path, .conf_live = &conf })) != 0)
@@ -763,6 +764,7 @@ main(int argc, char *argv[])
 	if ((rc = panel_start(&(struct console_conf){ .kmsd = &k,
 	    .data_dir = bc.data_dir, .port = nc.nic.host_port,
 	    .boot_ms = board_get()->time_mono_ms(),
+	    .idle_s = conf.console_idle,
 	    .reboot = request_reboot,
 	    .hsm_login = console_hsm_login, .hsm_login_arg = &k,
 	    .conf_path = cfg_path, .conf_live = &conf })) != 0)

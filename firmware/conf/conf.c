@@ -81,6 +81,7 @@ enum conf_key {
 	K_STORE_RESERVE,
 	K_STORE_CKPT_RECORDS,
 	K_STORE_CKPT_SECONDS,
+	K_CONSOLE_IDLE,
 	K__COUNT
 };
 
@@ -248,12 +249,14 @@ static const struct conf_keydef conf_keys[K__COUNT] = {
 	    F(store_ckpt_records), 0, CONF_CKPT_RECORDS_MAX },
 	{ K_STORE_CKPT_SECONDS, "store", "checkpoint_seconds", set_u64,
 	    F(store_ckpt_seconds), 0, CONF_CKPT_SECONDS_MAX },
+	{ K_CONSOLE_IDLE, "console", "idle_logout", set_u64,
+	    F(console_idle), 0, CONF_IDLE_LOGOUT_MAX },
 };
 
 #undef F
 
 static const char *const conf_sections[] = { "kms", "hsm", "net", "log",
-    "tls", "auth", "security", "ticket", "store" };
+    "tls", "auth", "security", "ticket", "store", "console" };
 
 /* The characters of a URI (RFC 3986, printable ASCII less the excluded). */
 static int

@@ -35,6 +35,7 @@
 #define CONF_WINDOW_MAX		24	/* keyprov past/future periods */
 #define CONF_PRECOMP_MAX	65536	/* kms.precompute_max, key sets */
 #define CONF_STORE_MB_MAX	1048576	/* store.*_mb: 1 TiB */
+#define CONF_IDLE_LOGOUT_MAX	86400	/* console.idle_logout, seconds */
 #define CONF_CKPT_RECORDS_MAX	100000	/* = STORE_CKPT_EVERY_MAX */
 #define CONF_CKPT_SECONDS_MAX	86400	/* = STORE_CKPT_SECONDS_MAX */
 
@@ -137,6 +138,10 @@ struct kms_conf {
 	uint64_t	 store_reserve_mb;	/* reserve_mb */
 	unsigned	 store_ckpt_records;	/* checkpoint_records */
 	unsigned	 store_ckpt_seconds;	/* checkpoint_seconds */
+
+	/* [console]: an operator idle this many seconds is logged out
+	 * (serial console and front panel; 0 = CONSOLE_IDLE_S, 300). */
+	unsigned	 console_idle;		/* idle_logout */
 
 	/* [log] */
 	char		 log_level[16];	/* level: err|warn|info|debug */

@@ -528,13 +528,15 @@ void
 console_idle_check(struct console *c)
 {
 	uint64_t	 now = console_now_ms(c);
+	unsigned	 idle = c->conf.idle_s != 0 ? c->conf.idle_s :
+			    CONSOLE_IDLE_S;
 
 	if ((c->role == 0 && c->pending == PEND_NONE) ||
-	    now - c->last_ms < (uint64_t)CONSOLE_IDLE_S * 1000)
+	    now - c->last_ms < (uint64_t)idle * 1000)
 		return;
 	if (c->role != 0) {
-		console_printf(c, "idle for %d s: logged out %s\n",
-		    CONSOLE_IDLE_S, c->name);
+		console_printf(c, "idle for %u s: logged out %s\n", idle,
+		    c->name);
 		console_audit(c, "ok", "idle logout");
 	}
 	c->role = 0;

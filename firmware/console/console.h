@@ -138,6 +138,9 @@ struct console_conf {
 	uint16_t	 port;		/* the KMS port forwarded on the host */
 	unsigned	 scrypt_log2n;	/* 0 = CONSOLE_SCRYPT_LOG2N (tests
 					   use a small value) */
+	unsigned	 idle_s;	/* idle logout, seconds; 0 =
+					   CONSOLE_IDLE_S ([console]
+					   idle_logout) */
 	/* reboot confirm: ask for an orderly restart (kmsd: main takes
 	   it); NULL: the command answers that it cannot */
 	void		(*reboot)(void *arg);
@@ -175,7 +178,7 @@ void		 console_free(struct console *c);
  */
 int		 console_line(struct console *c, const char *line);
 
-/* Log out an operator idle for CONSOLE_IDLE_S; console_run calls it. */
+/* Log out an operator idle for conf.idle_s; console_run calls it. */
 void		 console_idle_check(struct console *c);
 
 /* The logged-in operator's name, or NULL. */

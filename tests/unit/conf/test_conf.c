@@ -685,7 +685,8 @@ test_admin_log(void **state)
 	    "dotted-quad IPv4 address and a port 1..65535");
 }
 
-/* [store]: the alarm and reserve thresholds and the checkpoint rhythm. */
+/* [store]: the alarm and reserve thresholds and the checkpoint rhythm;
+ * [console] idle_logout. */
 static void
 test_store(void **state)
 {
@@ -712,6 +713,13 @@ test_store(void **state)
 	expect_err("[kms]\nkms_uri = k\n[store]\ncheckpoint_seconds = "
 	    "86401\n", "config line 4: store.checkpoint_seconds: must be "
 	    "0..86400");
+	/* [console] idle_logout rides along: one more small section. */
+	expect_ok("[kms]\nkms_uri = k\n", &c);
+	assert_int_equal(c.console_idle, 0);		/* CONSOLE_IDLE_S */
+	expect_ok("[kms]\nkms_uri = k\n[console]\nidle_logout = 60\n", &c);
+	assert_int_equal(c.console_idle, 60);
+	expect_err("[kms]\nkms_uri = k\n[console]\nidle_logout = 86401\n",
+	    "config line 4: console.idle_logout: must be 0..86400");
 }
 
 int

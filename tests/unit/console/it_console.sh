@@ -2,7 +2,8 @@
 # console_kmsd: the real kmsd with -C, its console driven through stdin (a
 # FIFO): first-boot administrator, login, status / hsm status / selftest /
 # period / network against a SoftHSMv2 token, a user added, role refusal,
-# the audit trail, end of input (kmsd keeps serving), no password anywhere.
+# the audit trail, idle logout ([console] idle_logout), end of input (kmsd
+# keeps serving), no password anywhere.
 # kms_env.sh is sourced read-only for the token and the config.
 set -u
 . "$SRC/tests/integration/kms_env.sh"
@@ -13,6 +14,8 @@ trap 'exec 3>&- 2>/dev/null; kms_down' EXIT
 kill -TERM "$KMS_PID"
 wait "$KMS_PID" || kms_fail "kmsd (without -C) exited $?"
 KMS_PID=
+IDLE_S=4	# short enough to wait for, long beside the steps below
+printf '[console]\nidle_logout = %s\n' "$IDLE_S" >> "$KMS_DIR/kmsd.conf"
 mkfifo "$KMS_DIR/con.in"
 rm -f "$KMS_DATA/kmsd.port"
 "$KMSD" -C -c "$KMS_DIR/kmsd.conf" -d "$KMS_DATA" < "$KMS_DIR/con.in" \
@@ -102,6 +105,17 @@ say "audit show 100"
 	expect "reason=console: user add sip:alice@example.org"
 	expect "request=console:denied reason=console: user add sip:mallory"
 	expect "request=console:failed reason=console: login admin"
+
+# Idle logout: no input for IDLE_S seconds logs the auditor out.
+	expect "idle for $IDLE_S s: logged out aud"
+say "status"
+	expect "status: not logged in" 2
+say "login aud"
+	expect "password:" 4
+say "$PW_AUD"
+	expect "logged in as aud (auditor)" 2
+say "audit show 5"
+	expect "reason=console: idle logout operator=aud"
 
 # The store seen by kms-admin has the user and the console's records.
 kms_admin user list | grep -q 'sip:alice@example.org' ||
