@@ -653,6 +653,7 @@ worker_main(void *arg)
 	struct http_server	*s = arg;
 	struct conn		*c;
 	int			 fd;
+	bool			 counted = false;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->c_arena = malloc(s->conf.header_bytes_max)) == NULL)
@@ -672,6 +673,12 @@ worker_main(void *arg)
 			atomic_fetch_sub(&s->ctr.active, 1);
 		c->c_fd = -1;
 		s->idle++;
+		/* Idle for the first time: the server may start accepting. */
+		if (!counted) {
+			counted = true;
+			if (++s->started == s->nworkers)
+				pthread_cond_signal(&s->started_cv);
+		}
 		while (s->qlen == 0 && !atomic_load(&s->stop))
 			pthread_cond_wait(&s->cv, &s->mtx);
 		s->idle--;
@@ -827,6 +834,7 @@ http_server_start(const struct net_conf *conf, const char *name,
 	s->conf = *conf;
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_cond_init(&s->started_cv, NULL);
 	if (s->conf.conns == 0)
 		s->conf.conns = NET_CONNS_DEFAULT;
 	if (s->conf.conns > NET_CONNS_MAX) {
@@ -877,6 +885,15 @@ http_server_start(const struct net_conf *conf, const char *name,
 			fatalx("http: cannot start worker %u: %s", i,
 			    strerror(rc));
 	}
+	/*
+	 * Accept only once every worker can take a connection: before its
+	 * first wait a worker is not counted idle, and the acceptor would
+	 * answer the first clients 503.
+	 */
+	pthread_mutex_lock(&s->mtx);
+	while (s->started < s->nworkers)
+		pthread_cond_wait(&s->started_cv, &s->mtx);
+	pthread_mutex_unlock(&s->mtx);
 	if ((rc = pthread_create(&s->acceptor, NULL, acceptor_main,
 	    s)) != 0)
 		fatalx("http: cannot start acceptor: %s", strerror(rc));
@@ -890,6 +907,7 @@ http_server_start(const struct net_conf *conf, const char *name,
 		lwip_close(s->lfd);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->started_cv);
 	free(s);
 	return rc;
 }
@@ -929,5 +947,6 @@ http_server_stop(struct http_server *s)
 	free(s->rctr);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->started_cv);
 	free(s);
 }

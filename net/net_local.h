@@ -57,6 +57,8 @@ struct http_server {
 	int			*queue;		/* accepted fds for workers */
 	unsigned		 qhead, qlen;
 	unsigned		 idle;		/* workers waiting */
+	unsigned		 started;	/* workers that were idle once */
+	pthread_cond_t		 started_cv;	/* started == nworkers */
 
 	struct net_counters	 ctr;
 	struct http_route_ctr	*rctr;		/* route_count + 1 unmatched */
