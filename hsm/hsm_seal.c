@@ -265,8 +265,6 @@ master_use(struct hsm *h, hsm_key_id id, hsm_secret_fn *fn, void *arg)
 	CK_ULONG		 plen;
 	CK_RV			 rv;
 
-	if (h == NULL || fn == NULL)
-		return HSM_ERR_ARGS;
 	if ((status = hsm_key_get(h, id, HSM_OP_USE_SECRET, &k)) != HSM_OK)
 		return status;
 	if ((status = hsm_key_get(h, k.hk_kek, HSM_OP_UNSEAL, &kk)) != HSM_OK)

@@ -113,17 +113,6 @@ int	 mcx_sec_verify(struct mcx_req *r);
  */
 int	 mcx_precompute_get(const struct kmsd *k, const uint8_t uid[UID_LEN],
 	    uint64_t period, uint8_t *rsk, uint8_t *ssk, uint8_t *pvt);
-struct mcx_precompute_stats {
-	bool		 ps_running;
-	size_t		 ps_entries;	/* sealed key sets held now */
-	size_t		 ps_max;	/* [kms] precompute_max */
-	uint64_t	 ps_period;	/* their key period */
-	uint64_t	 ps_passes;	/* passes over the store */
-	uint64_t	 ps_sealed;	/* key sets derived and sealed */
-	uint64_t	 ps_hits;	/* served to keyprov */
-	uint64_t	 ps_misses;	/* keyprov derived on demand */
-};
-void	 mcx_precompute_stats(struct mcx_precompute_stats *);
 
 /* keyprov.c, certcache.c: the handlers. */
 http_handler_fn	 mcx_keyprov, mcx_certcache, mcx_cert;

@@ -161,23 +161,6 @@ mcx_precompute_get(const struct kmsd *k, const uint8_t uid[UID_LEN],
 	return ret;
 }
 
-/* see mcx_local.h */
-void
-mcx_precompute_stats(struct mcx_precompute_stats *s)
-{
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_lock(&pc.pc_mtx);
-	s->ps_running = pc.pc_running;
-	s->ps_entries = pc.pc_n;
-	s->ps_max = pc.pc_max;
-	s->ps_period = pc.pc_have_period ? pc.pc_period : 0;
-	pthread_mutex_unlock(&pc.pc_mtx);
-	s->ps_passes = atomic_load(&pc_passes);
-	s->ps_sealed = atomic_load(&pc_sealed);
-	s->ps_hits = atomic_load(&pc_hits);
-	s->ps_misses = atomic_load(&pc_misses);
-}
-
 /*
  * One identity for period: derive, seal, insert unless present.
  * Counts into *sealed, *cached, *over.  0, or -1 on an HSM failure.

@@ -353,10 +353,7 @@ wait "$DRIVE_PID" || fail "console script (HTTPS)"
 DRIVE_PID=
 port_url
 KMS_URL=https://localhost:$(cat "$KMS_DATA/kmsd.port")
-code=$(curl -s --cacert "$KMS_CA" -o "$KMS_DIR/health" -w '%{http_code}' \
-    "$KMS_URL/health")
-[ "$code" = 200 ] && grep -qx operational "$KMS_DIR/health" ||
-    fail "HTTPS /health after hsm login: $code"
+kms_want_health 200 operational 1	# HTTPS, after hsm login
 [ "$(curl -s -o /dev/null -w '%{http_code}' \
     "http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")/health")" != 200 ] ||
     fail "plain HTTP answered"

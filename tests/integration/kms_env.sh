@@ -41,12 +41,14 @@ kms_fail() {
 }
 
 # kms_want_health CODE WORD [TRIES]: GET $KMS_URL/health answers CODE
-# with the state word WORD, within TRIES polls 0.1 s apart (default 30).
+# with the state word WORD, within TRIES polls 0.1 s apart (default 30);
+# over HTTPS the server is checked against KMS_CA.
 kms_want_health() {
-	local code i
+	local code i ca=()
+	case $KMS_URL in https:*) ca=(--cacert "$KMS_CA") ;; esac
 	for i in $(seq 1 "${3:-30}"); do
-		code=$(curl -s -o "$KMS_DIR/health" -w '%{http_code}' \
-		    "$KMS_URL/health")
+		code=$(curl -s "${ca[@]}" -o "$KMS_DIR/health" \
+		    -w '%{http_code}' "$KMS_URL/health")
 		[ "$code" = "$1" ] && grep -qx "$2" "$KMS_DIR/health" &&
 		    return 0
 		[ "$i" = "${3:-30}" ] || sleep 0.1
