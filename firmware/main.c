@@ -27,6 +27,7 @@
 #include "crypto.h"
 #include "hsm.h"
 #include "image.h"
+#include "kcert.h"
 #include "kmsd.h"
 #include "mcx.h"
 #include "net.h"
@@ -103,22 +104,6 @@ read_pin(const struct kms_conf *conf, char *pin, size_t pin_size)
 	pin[n] = '\0';
 	pin[strcspn(pin, "\r\n")] = '\0';
 	return 0;
-}
-
-static int
-compute_zs(const uint8_t *secret, size_t len, void *arg)
-{
-	if (len != SAKKE_SCALAR_LEN)
-		return -1;
-	return sakke_pubkey(secret, arg) == CRYPTO_OK ? 0 : -1;
-}
-
-static int
-compute_kpak(const uint8_t *secret, size_t len, void *arg)
-{
-	if (len != ECCSI_SCALAR_LEN)
-		return -1;
-	return eccsi_kpak(secret, arg) == CRYPTO_OK ? 0 : -1;
 }
 
 /*
@@ -205,7 +190,10 @@ boot_unlock(struct kmsd *k, const struct kms_conf *conf, const char *pin,
 	struct hsm_conf		 hc;
 	char			 why[STATE_WHY_MAX];
 	char			 failed[STATE_WHY_MAX / 2];
+	char			 gens_why[STATE_WHY_MAX / 2];
 	enum hsm_status		 st;
+	enum kcert_status	 ks;
+	hsm_key_id		 id;
 
 	hc.module = conf->hsm_module;
 	hc.token = conf->hsm_token;
@@ -229,9 +217,9 @@ boot_unlock(struct kmsd *k, const struct kms_conf *conf, const char *pin,
 		return st;	/* error already */
 
 	if ((st = hsm_key_find(k->hsm, HSM_KC_MASTER_SAKKE, HSM_LABEL_SAKKE,
-	    &k->key_sakke)) != HSM_OK ||
+	    &id)) != HSM_OK ||
 	    (st = hsm_key_find(k->hsm, HSM_KC_MASTER_ECCSI, HSM_LABEL_ECCSI,
-	    &k->key_eccsi)) != HSM_OK ||
+	    &id)) != HSM_OK ||
 	    (st = hsm_key_find(k->hsm, HSM_KC_KMS_SIGN, HSM_LABEL_KMS_SIGN,
 	    &k->key_sign)) != HSM_OK) {
 		snprintf(why, sizeof(why), "token '%.32s' is not provisioned "
@@ -260,14 +248,10 @@ boot_unlock(struct kmsd *k, const struct kms_conf *conf, const char *pin,
 		    "set up (see the log)");
 		return HSM_OK;
 	}
-	if ((st = hsm_master_use(k->hsm, k->key_sakke, compute_zs,
-	    k->pub_enc_key)) != HSM_OK ||
-	    (st = hsm_master_use(k->hsm, k->key_eccsi, compute_kpak,
-	    k->pub_auth_key)) != HSM_OK ||
-	    !sakke_point_is_valid(k->pub_enc_key) ||
-	    !eccsi_point_is_valid(k->pub_auth_key)) {
-		snprintf(why, sizeof(why), "the public keys could not be "
-		    "computed or failed validation (%s)", hsm_strerror(st));
+	/* Every certificate generation's master secrets and public keys. */
+	if ((ks = kcert_load(k, &st, gens_why, sizeof(gens_why))) !=
+	    KCERT_OK) {
+		snprintf(why, sizeof(why), "KMS certificate: %s", gens_why);
 		(void)state_set(KMS_STATE_ERROR, who, why);
 		return HSM_OK;
 	}
@@ -304,25 +288,102 @@ static _Atomic bool	 late_net;
 static void	 write_port_file(const char *, const char *, uint16_t);
 
 /*
+ * Serialises the changes of the token's login: the console's (and the
+ * panel's) hsm login and hsm logout, and the health loop's check, which
+ * would otherwise take a token being logged out for one that came back.
+ */
+static pthread_mutex_t	 hsm_login_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * hsm login after hsm logout (the token open, logged out, locked): log
+ * in again (the key ids stay valid), the token's power-on self-tests,
+ * then operational.  Returns hsm_login's status (the state tells the
+ * rest).  The public keys, the TLS key and the audit signer are those of
+ * the boot: the same key ids name the same objects.
+ */
+static enum hsm_status
+relogin(struct kmsd *k, const char *who, const char *pin)
+{
+	struct post_report	 r;
+	char			 why[STATE_WHY_MAX];
+	char			 failed[STATE_WHY_MAX / 2];
+	enum hsm_status		 st;
+
+	if ((st = hsm_login(k->hsm, pin)) != HSM_OK) {
+		snprintf(why, sizeof(why), "hsm login: HSM token '%.32s': %s",
+		    k->conf->hsm_token, hsm_strerror(st));
+		log_err("%s: the appliance stays locked", why);
+		state_audit(who, "state:locked", why);
+		return st;
+	}
+	memset(&r, 0, sizeof(r));
+	if (post_hsm(k->hsm, &r) != 0) {
+		post_failures(&r, failed, sizeof(failed));
+		snprintf(why, sizeof(why), "power-on self-test failed: %s",
+		    failed);
+		(void)state_set(KMS_STATE_ERROR, who, why);
+		return HSM_OK;
+	}
+	atomic_store(&k->hsm_up, true);
+	(void)state_set(KMS_STATE_OPERATIONAL, who, "hsm login: token logged "
+	    "in again, power-on self-tests passed");
+	return HSM_OK;
+}
+
+/*
+ * The console's hsm logout (console_conf.hsm_logout): only while
+ * operational.  Locked first (the request gate answers 503 from now
+ * on), not serving, then hsm_logout (the handle stays for hsm login).
+ * Refused with HTTPS (HSM_ERR_DENIED): the TLS key is a token object the
+ * pkcs11 engine holds by handle, which C_Logout invalidates for good, so
+ * no handshake (nor the health loop's probe) would succeed again.
+ */
+static int
+console_hsm_logout(void *arg, const char *who)
+{
+	struct kmsd	*k = arg;
+	enum hsm_status	 st = HSM_ERR_EXISTS;
+	char		 why[STATE_WHY_MAX];
+
+	pthread_mutex_lock(&hsm_login_mtx);
+	if (k->tls != NULL)
+		st = HSM_ERR_DENIED;
+	else if (k->hsm != NULL && hsm_is_logged_in(k->hsm) &&
+	    state_get() == KMS_STATE_OPERATIONAL) {
+		snprintf(why, sizeof(why), "hsm logout: HSM token '%.32s' "
+		    "logged out; hsm login to serve again",
+		    k->conf->hsm_token);
+		(void)state_set(KMS_STATE_LOCKED, who, why);
+		atomic_store(&k->hsm_up, false);
+		if ((st = hsm_logout(k->hsm)) != HSM_OK)
+			log_warnx("hsm logout: %s (the token is treated as "
+			    "logged out)", hsm_strerror(st));
+	}
+	pthread_mutex_unlock(&hsm_login_mtx);
+	return st;
+}
+
+/*
  * The console's hsm login (console_conf.hsm_login): while the appliance
  * is locked with no token open (no PIN or a refused one at boot), the
  * rest of the boot with the PIN the operator typed, and the network if
- * it waited for the TLS key.
+ * it waited for the TLS key; after hsm logout, relogin.
  */
 static int
 console_hsm_login(void *arg, const char *who, const char *pin)
 {
-	static pthread_mutex_t	 mtx = PTHREAD_MUTEX_INITIALIZER;
 	struct kmsd		*k = arg;
 	enum hsm_status		 st = HSM_ERR_EXISTS;
 	int			 rc;
 
-	pthread_mutex_lock(&mtx);	/* the console and the panel */
+	pthread_mutex_lock(&hsm_login_mtx);	/* the console and the panel */
 	if (k->hsm == NULL && state_get() == KMS_STATE_LOCKED) {
 		st = boot_unlock(k, k->conf, pin, boot_math_ok, who);
 		if (k->hsm != NULL && k->key_sign != HSM_KEY_NONE)
 			(void)console_audit_signer(k);
-	}
+	} else if (k->hsm != NULL && !hsm_is_logged_in(k->hsm) &&
+	    state_get() == KMS_STATE_LOCKED)
+		st = relogin(k, who, pin);
 	if (st == HSM_OK && late_nc != NULL && k->tls != NULL &&
 	    !atomic_load(&late_net)) {
 		late_nc->tls = k->tls;
@@ -339,7 +400,7 @@ console_hsm_login(void *arg, const char *who, const char *pin)
 			    (unsigned)late_nc->nic.host_port);
 		}
 	}
-	pthread_mutex_unlock(&mtx);
+	pthread_mutex_unlock(&hsm_login_mtx);
 	return st;
 }
 
@@ -479,14 +540,25 @@ static uint16_t		 panel_port;	/* the KMS port, for the panel */
 static uint16_t		 probe_port;	/* 0: no network */
 static bool		 probe_tls;
 
-/* One HSM check; true when the token answers. */
+/*
+ * One HSM check; true when the token answers, or while the console logs
+ * it in or out, or after hsm logout (locked on purpose: nothing to
+ * recover, and no reset).
+ */
 static bool
 hsm_check(struct kmsd *k)
 {
 	enum hsm_status	 st;
 	char		 why[STATE_WHY_MAX];
-	bool		 up = atomic_load(&k->hsm_up);
+	bool		 up;
 
+	if (pthread_mutex_trylock(&hsm_login_mtx) != 0)
+		return true;	/* hsm login or logout under way */
+	if (!hsm_is_logged_in(k->hsm)) {
+		pthread_mutex_unlock(&hsm_login_mtx);
+		return true;
+	}
+	up = atomic_load(&k->hsm_up);
 	st = hsm_health(k->hsm);
 	if (st != HSM_OK)
 		st = hsm_recover(k->hsm);
@@ -505,6 +577,7 @@ hsm_check(struct kmsd *k)
 		(void)state_set(KMS_STATE_OPERATIONAL, "", "HSM token is "
 		    "back");
 	}
+	pthread_mutex_unlock(&hsm_login_mtx);
 	return st == HSM_OK;
 }
 
@@ -758,6 +831,7 @@ main(int argc, char *argv[])
 	    .idle_s = conf.console_idle,
 	    .reboot = request_reboot,
 	    .hsm_login = console_hsm_login, .hsm_login_arg = &k,
+	    .hsm_logout = console_hsm_logout,
 	    .conf_path = cfg_path, .conf_live = &conf })) != 0)
 		fatalx("boot: console: %s", strerror(-rc));
 	/* The front panel: the same commands through its own session. */
@@ -767,6 +841,7 @@ main(int argc, char *argv[])
 	    .idle_s = conf.console_idle,
 	    .reboot = request_reboot,
 	    .hsm_login = console_hsm_login, .hsm_login_arg = &k,
+	    .hsm_logout = console_hsm_logout,
 	    .conf_path = cfg_path, .conf_live = &conf })) != 0)
 		log_warnx("boot: front panel: %s", strerror(-rc));
 	if (net_up)

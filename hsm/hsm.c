@@ -122,6 +122,8 @@ hsm_strerror(enum hsm_status st)
 		return "sealed data failed authentication";
 	case HSM_ERR_MEMORY:
 		return "out of memory";
+	case HSM_ERR_LOCKED:
+		return "token logged out";
 	}
 	return "unknown status";
 }
@@ -457,7 +459,8 @@ hsm_session_put(struct hsm *h, struct hsm_session *s, CK_RV rv)
 	pthread_mutex_lock(&h->h_mtx);
 	h->h_sess[s->hs_idx] = ns;
 	h->h_busy[s->hs_idx] = false;
-	pthread_cond_signal(&h->h_cond);
+	/* Everyone: a borrower, or pool_hold waiting for all of them. */
+	pthread_cond_broadcast(&h->h_cond);
 	pthread_mutex_unlock(&h->h_mtx);
 	s->hs_sess = CK_INVALID_HANDLE;
 }
@@ -540,6 +543,9 @@ hsm_key_get(struct hsm *h, hsm_key_id id, enum hsm_op op,
 	enum hsm_status	 status = HSM_ERR_GENERAL;
 
 	pthread_rwlock_rdlock(&h->h_keys_lock);
+	if ((status = hsm_gate(h)) != HSM_OK)
+		goto fail;
+	status = HSM_ERR_GENERAL;
 	if (id == HSM_KEY_NONE || id >= h->h_nkeys) {
 		status = HSM_ERR_NOT_FOUND;
 		goto fail;
@@ -621,6 +627,13 @@ hsm_keys_clear(struct hsm *h)
 }
 
 /* see hsm_local.h */
+hsm_key_id
+hsm_key_lookup(struct hsm *h, const char *label, enum hsm_key_class kc)
+{
+	return index_find(h, label, kc);
+}
+
+/* see hsm_local.h */
 bool
 hsm_key_label_cached(struct hsm *h, const char *label)
 {
@@ -645,6 +658,8 @@ hsm_key_find(struct hsm *h, enum hsm_key_class kc, const char *label,
 		return HSM_ERR_ARGS;
 	if (kc < HSM_KC_FIRST || kc > HSM_KC_LAST)
 		return HSM_ERR_NOT_FOUND;
+	if (hsm_gate(h) != HSM_OK)
+		return HSM_ERR_LOCKED;
 	pthread_rwlock_rdlock(&h->h_keys_lock);
 	id = index_find(h, label, kc);
 	pthread_rwlock_unlock(&h->h_keys_lock);
@@ -692,6 +707,8 @@ hsm_random(struct hsm *h, void *out, size_t len)
 		return HSM_ERR_ARGS;
 	if (len == 0)
 		return HSM_OK;
+	if ((status = hsm_gate(h)) != HSM_OK)
+		goto fail;
 	hsm_session_get(h, &s);
 	rv = h->h_p11->C_GenerateRandom(s.hs_sess, out, (CK_ULONG)len);
 	hsm_session_put(h, &s, rv);
@@ -700,5 +717,186 @@ hsm_random(struct hsm *h, void *out, size_t len)
 	return HSM_OK;
  fail:
 	OPENSSL_cleanse(out, len);
+	return status;
+}
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_gate(const struct hsm *h)
+{
+	return atomic_load(&h->h_logged_out) ? HSM_ERR_LOCKED : HSM_OK;
+}
+
+/* see hsm.h */
+bool
+hsm_is_logged_in(const struct hsm *h)
+{
+	return h != NULL && !atomic_load(&h->h_logged_out);
+}
+
+/*
+ * Take every pooled session (waiting for those lent out to come back),
+ * so that nothing else runs on the pool while the login changes; the
+ * caller holds h_use_lock for writing.  pool_release gives them back.
+ */
+static void
+pool_hold(struct hsm *h)
+{
+	size_t	 i;
+	bool	 busy;
+
+	pthread_mutex_lock(&h->h_mtx);
+	for (;;) {
+		busy = false;
+		for (i = 0; i < h->h_nsess; i++)
+			busy = busy || h->h_busy[i];
+		if (!busy)
+			break;
+		pthread_cond_wait(&h->h_cond, &h->h_mtx);
+	}
+	for (i = 0; i < h->h_nsess; i++)
+		h->h_busy[i] = true;
+	pthread_mutex_unlock(&h->h_mtx);
+}
+
+static void
+pool_release(struct hsm *h)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&h->h_mtx);
+	for (i = 0; i < h->h_nsess; i++)
+		h->h_busy[i] = false;
+	pthread_cond_broadcast(&h->h_cond);
+	pthread_mutex_unlock(&h->h_mtx);
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_logout(struct hsm *h)
+{
+	enum hsm_status	 status = HSM_ERR_GENERAL;
+	size_t		 i;
+	CK_RV		 rv;
+
+	if (h == NULL)
+		return HSM_ERR_ARGS;
+	/* The gate first: calls from now on refuse; then wait for those
+	 * under way (derivations, provisioning, borrowed sessions). */
+	if (atomic_exchange(&h->h_logged_out, true))
+		return HSM_OK;
+	pthread_rwlock_wrlock(&h->h_use_lock);
+	pthread_mutex_lock(&h->h_prov_mtx);
+	hsm_cache_forget(h);	/* the cache key is a private session object */
+	pool_hold(h);
+	rv = h->h_nsess > 0 ? h->h_p11->C_Logout(h->h_sess[0]) : CKR_OK;
+	hsm_stats_count(rv == CKR_USER_NOT_LOGGED_IN ? CKR_OK : rv);
+	pool_release(h);
+	if (rv == CKR_OK || rv == CKR_USER_NOT_LOGGED_IN)
+		status = HSM_OK;
+	else {
+		log_warnx("hsm: C_Logout: 0x%lx (logged out all the same)",
+		    rv);
+		status = hsm_ckr(rv, false);
+	}
+
+	/* No handle outlives the login it belonged to. */
+	pthread_rwlock_wrlock(&h->h_keys_lock);
+	for (i = 1; i < h->h_nkeys; i++) {
+		h->h_keys[i].hk_obj = CK_INVALID_HANDLE;
+		h->h_keys[i].hk_pub = CK_INVALID_HANDLE;
+		h->h_keys[i].hk_twin = CK_INVALID_HANDLE;
+	}
+	pthread_rwlock_unlock(&h->h_keys_lock);
+
+	/* wipe: the PIN kept for re-login and the engine */
+	if (h->h_pin != NULL)
+		OPENSSL_secure_clear_free(h->h_pin, h->h_pinlen + 1);
+	h->h_pin = NULL;
+	h->h_pinlen = 0;
+	pthread_mutex_unlock(&h->h_prov_mtx);
+	pthread_rwlock_unlock(&h->h_use_lock);
+	log_info("hsm: token '%s' logged out", h->h_token);
+	return status;
+}
+
+/* see hsm.h */
+enum hsm_status
+hsm_login(struct hsm *h, const char *pin)
+{
+	enum hsm_status	 status = HSM_ERR_GENERAL;
+	char		*copy = NULL;
+	size_t		 pinlen, missing = 0;
+	CK_RV		 rv;
+	bool		 held = false;
+
+	if (h == NULL || pin == NULL)
+		return HSM_ERR_ARGS;
+	pinlen = strnlen(pin, HSM_PIN_MAX + 1);
+	if (pinlen == 0 || pinlen > HSM_PIN_MAX)
+		return HSM_ERR_ARGS;
+	pthread_rwlock_wrlock(&h->h_use_lock);
+	pthread_mutex_lock(&h->h_prov_mtx);
+	if (!atomic_load(&h->h_logged_out)) {
+		status = HSM_ERR_EXISTS;
+		goto fail;
+	}
+	if ((copy = OPENSSL_secure_malloc(pinlen + 1)) == NULL) {
+		status = HSM_ERR_MEMORY;
+		goto fail;
+	}
+	memcpy(copy, pin, pinlen + 1);
+	pool_hold(h);
+	held = true;
+	if (h->h_nsess == 0) {
+		status = HSM_ERR_DEVICE;
+		goto fail;
+	}
+	rv = h->h_p11->C_Login(h->h_sess[0], CKU_USER,
+	    (CK_UTF8CHAR_PTR)copy, (CK_ULONG)pinlen);
+	if (rv == CKR_USER_ALREADY_LOGGED_IN) {
+		/* Someone else of this application (the pkcs11 engine) logged
+		 * in meanwhile: the PIN must be checked all the same. */
+		(void)h->h_p11->C_Logout(h->h_sess[0]);
+		rv = h->h_p11->C_Login(h->h_sess[0], CKU_USER,
+		    (CK_UTF8CHAR_PTR)copy, (CK_ULONG)pinlen);
+	}
+	hsm_stats_count(rv);
+	if (rv != CKR_OK) {
+		status = hsm_ckr(rv, false);
+		if (status == HSM_ERR_PIN)
+			log_warnx("hsm: login to token '%s' refused",
+			    h->h_token);
+		else
+			log_warnx("hsm: C_Login: 0x%lx", rv);
+		if (status == HSM_OK || status == HSM_ERR_GENERAL)
+			status = HSM_ERR_DEVICE;
+		goto fail;
+	}
+	pthread_rwlock_wrlock(&h->h_keys_lock);
+	status = hsm_keys_relink(h, h->h_sess[0], &missing);
+	pthread_rwlock_unlock(&h->h_keys_lock);
+	if (status != HSM_OK) {
+		log_warnx("hsm: login: the key handles could not be found "
+		    "again (%s); logged out", hsm_strerror(status));
+		(void)h->h_p11->C_Logout(h->h_sess[0]);
+		goto fail;
+	}
+	if (missing > 0)
+		log_warnx("hsm: login: %zu keys are no longer in the token",
+		    missing);
+	h->h_pin = copy;
+	h->h_pinlen = pinlen;
+	copy = NULL;
+	atomic_store(&h->h_logged_out, false);
+	log_info("hsm: token '%s' logged in again", h->h_token);
+	status = HSM_OK;
+ fail:
+	if (held)
+		pool_release(h);
+	if (copy != NULL)
+		OPENSSL_secure_clear_free(copy, pinlen + 1);
+	pthread_mutex_unlock(&h->h_prov_mtx);
+	pthread_rwlock_unlock(&h->h_use_lock);
 	return status;
 }

@@ -13,7 +13,8 @@
  * mechanism can run the callback's work inside instead.
  *
  * Threads: after hsm_open returns, every function may be called from any
- * thread; calls are serialised or use a session each.  hsm_open and
+ * thread; calls are serialised or use a session each (hsm_logout and
+ * hsm_login too: they wait for the calls under way).  hsm_open and
  * hsm_close run on one thread with no other call in flight.
  *
  * Return values: HSM_OK (0) or a negative enum hsm_status.  Outputs follow
@@ -39,6 +40,7 @@ enum hsm_status {
 	HSM_ERR_DEVICE		= -8,	/* token or module failed; retry later */
 	HSM_ERR_INTEGRITY	= -9,	/* a sealed blob failed authentication */
 	HSM_ERR_MEMORY		= -10,	/* allocation or mlock failed */
+	HSM_ERR_LOCKED		= -11,	/* token logged out (hsm_logout) */
 };
 
 /* Opaque key id: an index into the module's key table, never a handle. */
@@ -155,6 +157,37 @@ struct hsm_conf {
  */
 enum hsm_status	 hsm_open(const struct hsm_conf *conf, struct hsm **out);
 void		 hsm_close(struct hsm *h);	/* NULL is a no-op */
+
+/*
+ * Logging out without closing (the console's hsm logout; docs/hsm.md
+ * "Logout and login").  The struct hsm stays valid for the life of the
+ * process, so threads holding it never see freed memory.
+ *
+ * hsm_logout: waits for master-secret uses under way (h_use_lock, as
+ *   hsm_zeroize) and for every pooled session to come back, forgets the
+ *   precompute cache key (hsm_cache_forget), logs the token out
+ *   (C_Logout), wipes the PIN copy and marks the handle logged out.
+ *   From then on every call that needs the token (key operations,
+ *   hsm_key_find, hsm_random, hsm_kat, the sealed cache, provisioning,
+ *   hsm_health and hsm_recover) returns HSM_ERR_LOCKED without touching
+ *   the token or a PKCS#11 object handle; hsm_key_info still describes
+ *   the key table.  HSM_OK also when the handle was logged out already.
+ *   The handle is marked logged out even if C_Logout fails (its status
+ *   is returned).  Volatile keys (session objects) are gone for good.
+ * hsm_login: C_Login with pin (1..HSM_PIN_MAX characters), then every
+ *   key table entry gets its object handles again by label, class and
+ *   CKA_ID (PKCS#11 invalidates private object handles at logout); the
+ *   hsm_key_id values do not change.  A refused PIN: HSM_ERR_PIN (the
+ *   token's CKR_* mapped as hsm_open does) and the handle stays logged
+ *   out; HSM_ERR_EXISTS when it is not logged out.  An entry whose
+ *   object is no longer in the token keeps its id but fails
+ *   (HSM_ERR_NOT_FOUND from the token) and is logged.
+ * hsm_is_logged_in: false after hsm_logout until hsm_login succeeds (and
+ *   for NULL); says nothing about the token's health (hsm_health).
+ */
+enum hsm_status	 hsm_logout(struct hsm *h);
+enum hsm_status	 hsm_login(struct hsm *h, const char *pin);
+bool		 hsm_is_logged_in(const struct hsm *h);
 
 /* A short fixed English text for a status; never contains secrets. */
 const char	*hsm_strerror(enum hsm_status st);
@@ -444,7 +477,9 @@ enum hsm_status	 hsm_derive_ssk_pvt(struct hsm *h, hsm_key_id ksak_id,
  * login holds, else HSM_ERR_DEVICE (two cheap calls; kmsd asks every
  * second).  hsm_recover: reopen closed sessions, log in again with the PIN
  * kept in locked memory, and check the cached key handles; HSM_OK when the
- * appliance can serve again.  Both are safe while other calls run.
+ * appliance can serve again.  Both are safe while other calls run.  After
+ * hsm_logout both return HSM_ERR_LOCKED without asking the token (a
+ * logout on purpose is not a lost token: hsm_recover never logs in).
  */
 enum hsm_status	 hsm_health(struct hsm *h);
 enum hsm_status	 hsm_recover(struct hsm *h);
@@ -500,6 +535,8 @@ enum hsm_status	 hsm_kat(struct hsm *h, enum hsm_kat kat,
  * nothing can be unsealed and hsm_recover cannot log in again; only
  * hsm_close is useful.  Returns HSM_OK when every object was destroyed
  * and the check passed; the other steps are done whatever happened.
+ * After hsm_logout: HSM_ERR_LOCKED (private objects cannot be destroyed
+ * without a login; they stay protected by the token's user PIN).
  */
 enum hsm_status	 hsm_zeroize(struct hsm *h);
 
@@ -535,7 +572,7 @@ enum hsm_status	 hsm_zeroize(struct hsm *h);
  */
 #define HSM_BACKUP_KCV_LEN	8
 #define HSM_BACKUP_DB_MAX	(64 * 1024 * 1024)	/* store snapshot */
-#define HSM_BACKUP_MASTERS_MAX	8	/* master secrets in one backup */
+#define HSM_BACKUP_MASTERS_MAX	16	/* master secrets in one backup */
 #define HSM_BACKUP_VERSION	1
 
 struct hsm_backup_info {

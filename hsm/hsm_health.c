@@ -48,6 +48,8 @@ hsm_health(struct hsm *h)
 
 	if (h == NULL)
 		return HSM_ERR_ARGS;
+	if (hsm_gate(h) != HSM_OK)	/* hsm_logout: on purpose */
+		return HSM_ERR_LOCKED;
 	rv = h->h_p11->C_GetTokenInfo(h->h_slot, &ti);
 	hsm_stats_count(rv);
 	if (rv != CKR_OK)
@@ -100,6 +102,8 @@ hsm_recover(struct hsm *h)
 
 	if (h == NULL)
 		return HSM_ERR_ARGS;
+	if (hsm_gate(h) != HSM_OK)	/* never log in behind hsm_logout */
+		return HSM_ERR_LOCKED;
 	if (h->h_p11->C_GetTokenInfo(h->h_slot, &ti) != CKR_OK)
 		return HSM_ERR_DEVICE;
 	/* Twice: the first look may only replace a dead session. */

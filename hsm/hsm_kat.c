@@ -117,6 +117,8 @@ hsm_kat(struct hsm *h, enum hsm_kat kat, const struct hsm_kat_in *in,
 		status = HSM_ERR_ARGS;
 		goto fail;
 	}
+	if ((status = hsm_gate(h)) != HSM_OK)	/* hsm_logout */
+		goto fail;
 	hsm_session_get(h, &s);
 	have_sess = true;
 	if ((rv = kat_key(h, s.hs_sess, kat, in, &key)) != CKR_OK)

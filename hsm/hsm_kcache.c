@@ -140,7 +140,8 @@ kc_crypt(struct hsm *h, bool seal, const void *aad, size_t aad_len,
 	uint8_t			 tmp[HSM_CACHE_MAX + HSM_GCM_TAG_LEN];
 
 	pthread_mutex_lock(&kc_mtx);
-	if ((status = kc_ready(h)) != HSM_OK)
+	if ((status = hsm_gate(h)) != HSM_OK ||	/* hsm_logout */
+	    (status = kc_ready(h)) != HSM_OK)
 		goto out;
 	if (seal) {
 		rv = h->h_p11->C_GenerateRandom(kc_sess, iv, sizeof(iv));

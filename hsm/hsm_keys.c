@@ -394,6 +394,124 @@ hsm_scan(struct hsm *h)
 	return scan_objects(h, NULL);
 }
 
+/*
+ * One object for hsm_keys_relink: the entry it belongs to (same label,
+ * class and CKA_ID; for a sealed master the KEK's CKA_ID in its blob)
+ * gets its handle in the slot the object's kind names.
+ */
+static enum hsm_status
+relink_object(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj)
+{
+	enum hsm_status		 status = HSM_ERR_GENERAL;
+	struct hsm_key		*k;
+	CK_OBJECT_CLASS		 cls;
+	CK_KEY_TYPE		 kt = CKK_AES;
+	char			 label[HSM_LABEL_MAX + 1];
+	char			 app[sizeof(HSM_APPLICATION)];
+	uint8_t			 id[HSM_CKID_LEN + 1];
+	uint8_t			 blob[HSM_SEAL_BLOB_MAX];
+	enum hsm_key_class	 kc;
+	hsm_key_id		 kid;
+	size_t			 len;
+
+	status = hsm_get_attr(h, s, obj, CKA_CLASS, &cls, sizeof(cls), &len);
+	if (status != HSM_OK || len != sizeof(cls))
+		return status == HSM_OK ? HSM_ERR_GENERAL : status;
+	status = hsm_get_attr(h, s, obj, CKA_LABEL, label, HSM_LABEL_MAX,
+	    &len);
+	if (status == HSM_ERR_BUFFER || status == HSM_ERR_NOT_FOUND)
+		return HSM_OK;		/* not one of ours */
+	if (status != HSM_OK)
+		return status;
+	label[len] = '\0';
+	if (len == 0 || strlen(label) != len)
+		return HSM_OK;
+	if (cls == CKO_DATA) {
+		status = hsm_get_attr(h, s, obj, CKA_APPLICATION, app,
+		    sizeof(app) - 1, &len);
+		if (status != HSM_OK || len != sizeof(app) - 1 ||
+		    memcmp(app, HSM_APPLICATION, len) != 0)
+			return HSM_OK;
+		status = hsm_get_attr(h, s, obj, CKA_VALUE, blob, sizeof(blob),
+		    &len);
+		if (status != HSM_OK || len <= HSM_SEAL_OVERHEAD ||
+		    blob[0] != HSM_SEAL_VERSION || !hsm_class_is_master(blob[1]))
+			return HSM_OK;	/* scan_object warned at start-up */
+		kc = blob[1];
+		memcpy(id, blob + 2, HSM_CKID_LEN);
+		OPENSSL_cleanse(blob, sizeof(blob));
+	} else if (cls == CKO_SECRET_KEY || cls == CKO_PRIVATE_KEY ||
+	    cls == CKO_PUBLIC_KEY) {
+		status = hsm_get_attr(h, s, obj, CKA_ID, id, sizeof(id), &len);
+		if (status != HSM_OK || !ckid_is_ours(id, len))
+			return HSM_OK;
+		kc = id[HSM_CKID_MAGIC_LEN];
+		if (cls == CKO_SECRET_KEY && hsm_is_user_class(kc)) {
+			status = hsm_get_attr(h, s, obj, CKA_KEY_TYPE, &kt,
+			    sizeof(kt), &len);
+			if (status != HSM_OK || len != sizeof(kt))
+				return status == HSM_OK ? HSM_ERR_GENERAL :
+				    status;
+		}
+	} else
+		return HSM_OK;
+	if (!hsm_class_is_valid((int)kc) ||
+	    (kid = hsm_key_lookup(h, label, kc)) == HSM_KEY_NONE)
+		return HSM_OK;		/* made since by another program */
+	k = &h->h_keys[kid];
+	if (memcmp(k->hk_ckid, id, HSM_CKID_LEN) != 0 ||
+	    (k->hk_flags & HSM_KI_VOLATILE) != 0) {
+		log_warnx("hsm: login: an object labelled like a %s key is "
+		    "not the one the table knows, ignored",
+		    hsm_class_name(kc));
+		return HSM_OK;
+	}
+	if (cls == CKO_PUBLIC_KEY)
+		k->hk_pub = obj;
+	else if (cls == CKO_SECRET_KEY && hsm_is_user_class(kc) &&
+	    kt == CKK_GENERIC_SECRET)
+		k->hk_twin = obj;
+	else if (cls == CKO_SECRET_KEY && hsm_is_user_class(kc) &&
+	    kt != CKK_AES)
+		return HSM_OK;
+	else
+		k->hk_obj = obj;
+	return HSM_OK;
+}
+
+/* see hsm_local.h */
+enum hsm_status
+hsm_keys_relink(struct hsm *h, CK_SESSION_HANDLE s, size_t *missing)
+{
+	enum hsm_status		 status = HSM_ERR_GENERAL;
+	CK_OBJECT_HANDLE	*objs = NULL;
+	size_t			 nobjs = 0, i;
+
+	*missing = 0;
+	for (i = 1; i < h->h_nkeys; i++) {
+		h->h_keys[i].hk_obj = CK_INVALID_HANDLE;
+		h->h_keys[i].hk_pub = CK_INVALID_HANDLE;
+		h->h_keys[i].hk_twin = CK_INVALID_HANDLE;
+	}
+	if ((status = list_objects(h, s, NULL, &objs, &nobjs)) != HSM_OK)
+		goto fail;
+	for (i = 0; i < nobjs; i++) {
+		if ((status = relink_object(h, s, objs[i])) != HSM_OK)
+			goto fail;
+	}
+	for (i = 1; i < h->h_nkeys; i++) {
+		if (h->h_keys[i].hk_obj == CK_INVALID_HANDLE) {
+			(*missing)++;
+			log_debug("hsm: login: key '%s' not found again",
+			    h->h_keys[i].hk_label);
+		}
+	}
+	status = HSM_OK;
+ fail:
+	free(objs);
+	return status;
+}
+
 /* see hsm_local.h */
 enum hsm_status
 hsm_scan_label(struct hsm *h, const char *label)
@@ -461,6 +579,8 @@ hsm_label_is_free(struct hsm *h, const char *label)
 {
 	enum hsm_status	 status;
 
+	if ((status = hsm_gate(h)) != HSM_OK)
+		return status;
 	if (hsm_key_label_cached(h, label))
 		return HSM_ERR_EXISTS;
 	status = hsm_label_in_token(h, label);
@@ -699,6 +819,8 @@ hsm_volatile_key_create(struct hsm *h, enum hsm_key_class kc,
 		*out = HSM_KEY_NONE;
 	if (h == NULL || out == NULL)
 		return HSM_ERR_ARGS;
+	if (hsm_gate(h) != HSM_OK)	/* hsm_logout */
+		return HSM_ERR_LOCKED;
 	n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 	snprintf(label, sizeof(label), "volatile.%s.%u", hsm_class_name(kc),
 	    n);

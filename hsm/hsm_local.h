@@ -24,6 +24,7 @@
 #define HSM_LOCAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -141,7 +142,13 @@ struct hsm {
 
 	/* Serialises provisioning (check for label, create, add). */
 	pthread_mutex_t		 h_prov_mtx;
-	pthread_rwlock_t	 h_use_lock;	/* master use (rd) vs zeroize (wr) */
+	pthread_rwlock_t	 h_use_lock;	/* master use (rd) vs zeroize,
+						   logout, login (wr) */
+	/*
+	 * hsm_logout: set before the C_Logout, cleared by a successful
+	 * hsm_login; every gate (hsm_key_get, hsm_key_find, ...) reads it.
+	 */
+	_Atomic bool		 h_logged_out;
 	uint64_t		 h_rescan_ms;	/* hsm_scan_label's window */
 	unsigned		 h_rescans;	/* ... and its count */
 };
@@ -175,6 +182,15 @@ void		 hsm_key_set_flags(struct hsm *h, hsm_key_id id,
 		    unsigned int set, unsigned int clear);
 void		 hsm_keys_clear(struct hsm *h);
 bool		 hsm_key_label_cached(struct hsm *h, const char *label);
+/*
+ * The id of the key labelled label of class kc, or HSM_KEY_NONE; the
+ * caller holds h_keys_lock (either way).
+ */
+hsm_key_id	 hsm_key_lookup(struct hsm *h, const char *label,
+		    enum hsm_key_class kc);
+/* HSM_ERR_LOCKED after hsm_logout, else HSM_OK: the gate of every call
+ * that needs the token. */
+enum hsm_status	 hsm_gate(const struct hsm *h);
 enum hsm_status	 hsm_label_check(const char *label);
 
 /* hsm_keys.c */
@@ -188,6 +204,14 @@ enum hsm_status	 hsm_scan(struct hsm *h);
 #define HSM_RESCAN_WINDOW_MS	1000
 #define HSM_RESCANS_MAX		8
 enum hsm_status	 hsm_scan_label(struct hsm *h, const char *label);
+/*
+ * hsm_login: give every key table entry its object handles again (found
+ * by label, class and CKA_ID on session s, which the caller holds with
+ * h_keys_lock for writing).  Entries not found keep CK_INVALID_HANDLE;
+ * *missing counts them (volatile keys included: they die at logout).
+ */
+enum hsm_status	 hsm_keys_relink(struct hsm *h, CK_SESSION_HANDLE s,
+		    size_t *missing);
 enum hsm_status	 hsm_label_in_token(struct hsm *h, const char *label);
 enum hsm_status	 hsm_ckid_new(struct hsm *h, enum hsm_key_class kc,
 		    uint8_t out[HSM_CKID_LEN]);

@@ -29,6 +29,13 @@ hsm_zeroize(struct hsm *h)
 	pthread_rwlock_wrlock(&h->h_use_lock);
 	hsm_cache_forget(h);	/* the precompute cache's session key */
 	status = hsm_destroy_all(h);
+	/* After hsm_logout the token's private objects are out of sight:
+	 * the label check below cannot see them either. */
+	if (hsm_gate(h) != HSM_OK) {
+		log_err("%s: the token is logged out: its private objects "
+		    "cannot be destroyed", __func__);
+		status = HSM_ERR_LOCKED;
+	}
 	for (i = 0; i < sizeof(zeroize_labels) / sizeof(zeroize_labels[0]);
 	    i++) {
 		st = hsm_label_in_token(h, zeroize_labels[i]);

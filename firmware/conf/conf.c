@@ -610,12 +610,9 @@ digits(const char *s, size_t n, unsigned *out)
 	return 0;
 }
 
-/*
- * xsd:dateTime "YYYY-MM-DDThh:mm:ss" with an optional "Z"; zone-less is
- * UTC.  Returns 0 and Unix seconds, or -1.
- */
-static int
-parse_datetime(const char *s, int64_t *out)
+/* see conf.h */
+int
+conf_parse_datetime(const char *s, int64_t *out)
 {
 	static const unsigned	 mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31,
 				    30, 31, 30, 31 };
@@ -647,7 +644,7 @@ set_date(struct conf_ctx *ctx, const struct conf_keydef *k, const char *v)
 {
 	int64_t	 t;
 
-	if (parse_datetime(v, &t) != 0)
+	if (conf_parse_datetime(v, &t) != 0)
 		return conf_fail(ctx, k, "not an xsd:dateTime "
 		    "YYYY-MM-DDThh:mm:ss[Z] (UTC)");
 	*(int64_t *)(void *)field(ctx, k) = t;
@@ -1142,6 +1139,22 @@ fail:
 		fclose(ctx.fp);
 	free(ctx.line);
 	return status;
+}
+
+/* see conf.h */
+int
+conf_key_name(size_t i, char *out, size_t size, bool *list)
+{
+	int	 n;
+
+	if (i >= K__COUNT)
+		return -1;
+	n = snprintf(out, size, "%s.%s", conf_keys[i].section,
+	    conf_keys[i].name);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	*list = is_list_key(conf_keys[i].id);
+	return 0;
 }
 
 /* see conf_local.h */

@@ -203,6 +203,21 @@ struct kms_conf {
 int		 conf_load(const char *path, struct kms_conf *conf,
 		    char *err, size_t err_size);
 
+/*
+ * An xsd:dateTime "YYYY-MM-DDThh:mm:ss" with an optional "Z" (zone-less
+ * is UTC), as the config takes it.  Returns 0 and Unix seconds, or -1.
+ */
+int		 conf_parse_datetime(const char *s, int64_t *out);
+
+/*
+ * The i-th key of the file as "section.name" (i from 0, section by
+ * section as conf.c's key table lists them) into out; *list is set for
+ * the list keys (kms.domains, auth.key_files) that conf_set refuses.
+ * 0, or -1 past the last key (or when out is too small).  For the front
+ * panel's pick list of config set.
+ */
+int		 conf_key_name(size_t i, char *out, size_t size, bool *list);
+
 /* Defaults only (what conf_load starts from). */
 void		 conf_defaults(struct kms_conf *conf);
 

@@ -22,12 +22,16 @@
 
 #include "board.h"
 #include "hsm.h"
+#include "kcert.h"
 #include "kmsd.h"
 #include "state.h"
 #include "store.h"
 
 #include "console.h"
 #include "console_local.h"
+
+_Static_assert(2 * KMSD_GENS_MAX <= HSM_BACKUP_MASTERS_MAX,
+    "a backup carries every generation's master secrets");
 
 #define BACKUP_DIR		"backup"	/* under the data directory */
 #define BACKUP_SUFFIX		".kbk"
@@ -46,7 +50,8 @@ const struct console_cmd cmd_backup_sub[] = {
 	  .roles = R_ADM, .handler = cmd_backup_create },
 	{ .name = "verify", .help = "check a backup file with this token's "
 	  "backup key", .usage = "backup verify NAME", .min_args = 1,
-	  .max_args = 1, .roles = R_ADM, .handler = cmd_backup_verify },
+	  .max_args = 1, .roles = R_ADM, .handler = cmd_backup_verify,
+	  .values = { values_backups } },
 	{ .name = NULL }
 };
 
@@ -168,7 +173,9 @@ cmd_backup_create(struct console *c, int argc, char **argv)
 {
 	const struct kmsd	*k = c->conf.kmsd;
 	struct hsm_backup_info	 info;
-	hsm_key_id		 bk, masters[2];
+	hsm_key_id		 bk, masters[2 * KMSD_GENS_MAX];
+	const struct kmsd_gen	*g;
+	size_t			 nm;
 	char			 dir[BOARD_PATH_MAX], snap[BOARD_PATH_MAX];
 	char			 name[BACKUP_NAME_MAX], path[BOARD_PATH_MAX];
 	uint8_t			*db = NULL, *file = NULL, *chk = NULL;
@@ -224,9 +231,12 @@ cmd_backup_create(struct console *c, int argc, char **argv)
 		    strerror(-rc));
 		goto fail;
 	}
-	masters[0] = k->key_sakke;
-	masters[1] = k->key_eccsi;
-	hs = hsm_backup_create(k->hsm, bk, masters, 2, db, dblen,
+	/* Every certificate generation's master secrets (kcert.h). */
+	for (i = 0, nm = 0; (g = kcert_get(k, i)) != NULL; i++) {
+		masters[nm++] = g->g_sakke;
+		masters[nm++] = g->g_eccsi;
+	}
+	hs = hsm_backup_create(k->hsm, bk, masters, nm, db, dblen,
 	    (uint64_t)now, &file, &flen);
 	if (hs != HSM_OK) {
 		console_printf(c, "backup create: %s\n", hsm_strerror(hs));

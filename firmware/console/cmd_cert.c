@@ -1,7 +1,9 @@
 /*
- * cmd_cert.c - cert show: this KMS's own certificate (the Root
+ * cmd_cert.c - cert show [CERTURI]: this KMS's own certificate (the Root
  * KmsCertificate init serves: URIs, issuer, validity, key period, the
- * public keys and the KMS signing key); certcache add NAME / remove
+ * public keys and the KMS signing key) and its generations; cert rotate
+ * CERTURI [FROM [TO]]: a new generation of it (new master secrets in the
+ * token, kcert.h, docs/rotation.md); certcache add NAME / remove
  * CERTURI / list: the external KMS certificates kmsd serves in its KMS
  * CertCache (TS 33.180 D.3.4).
  *
@@ -26,7 +28,9 @@
 #include "conf.h"
 #include "crypto.h"
 #include "hsm.h"
+#include "kcert.h"
 #include "kmsd.h"
+#include "state.h"
 #include "store.h"
 #include "xml.h"
 
@@ -37,12 +41,19 @@
 #define CERT_NAME_MAX		64
 
 static console_handler	 cmd_certcache_add, cmd_certcache_remove,
-			    cmd_certcache_list, cmd_cert_show;
+			    cmd_certcache_list, cmd_cert_show, cmd_cert_rotate;
 
 const struct console_cmd cmd_cert_sub[] = {
-	{ .name = "show", .help = "this KMS's certificate: URIs, validity, "
-	  "public keys, signing key", .usage = "cert show", .min_args = 0,
-	  .max_args = 0, .roles = R_ANY, .handler = cmd_cert_show },
+	{ .name = "show", .help = "this KMS's certificate (the one in force, "
+	  "or CERTURI's): URIs, validity, public keys, signing key, and its "
+	  "generations", .usage = "cert show [CERTURI]", .min_args = 0,
+	  .max_args = 1, .roles = R_ANY, .handler = cmd_cert_show },
+	{ .name = "rotate", .help = "new master secrets and a new KMS "
+	  "certificate CERTURI, serving key periods from FROM (default: the "
+	  "earliest allowed) until TO (default: as long as the first)",
+	  .usage = "cert rotate CERTURI [FROM|next [TO]] confirm",
+	  .min_args = 1, .max_args = 4, .roles = R_ADM,
+	  .handler = cmd_cert_rotate, .flags = CONSOLE_CMD_CONFIRM },
 	{ .name = NULL }
 };
 
@@ -50,10 +61,12 @@ const struct console_cmd cmd_certcache_sub[] = {
 	{ .name = "add", .help = "add or replace an external KMS "
 	  "certificate from a file in the import directory",
 	  .usage = "certcache add NAME", .min_args = 1, .max_args = 1,
-	  .roles = R_OPS, .handler = cmd_certcache_add },
+	  .roles = R_OPS, .handler = cmd_certcache_add,
+	  .values = { values_imports } },
 	{ .name = "remove", .help = "remove an external KMS certificate",
 	  .usage = "certcache remove CERTURI", .min_args = 1, .max_args = 1,
-	  .roles = R_OPS, .handler = cmd_certcache_remove },
+	  .roles = R_OPS, .handler = cmd_certcache_remove,
+	  .values = { values_certuris } },
 	{ .name = "list", .help = "the external KMS certificates and the "
 	  "cache version", .usage = "certcache list", .min_args = 0,
 	  .max_args = 0, .roles = R_ANY, .handler = cmd_certcache_list },
@@ -220,47 +233,73 @@ print_hex(struct console *c, const char *name, const uint8_t *v, size_t len)
 static void
 print_time(struct console *c, const char *name, int64_t t)
 {
-	char		 buf[32];
-	struct tm	 tm;
-	time_t		 tt = (time_t)t;
+	char	 buf[32];
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, sizeof(buf), "%lld", (long long)t);
-	console_printf(c, "%s %s\n", name, buf);
+	console_printf(c, "%s %s\n", name, console_utc(t, buf, sizeof(buf)));
+}
+
+/* One line per generation: number, CertUri, validity, role now. */
+static void
+list_gens(struct console *c, const struct kmsd *k, int64_t now)
+{
+	const struct kmsd_gen	*g, *cur = kcert_for(k, now);
+	struct kms_cert_info	 info;
+	char			 a[32], b[32];
+	size_t			 i;
+
+	console_printf(c, "generations:\n");
+	for (i = 0; (g = kcert_get(k, i)) != NULL; i++) {
+		if (kcert_info(k, g, &info) != XML_OK)
+			continue;
+		console_printf(c, "  %u %s %s .. %s %s\n", g->g_no,
+		    g->g_cert_uri[0] != '\0' ? g->g_cert_uri : "(no CertUri)",
+		    console_utc(info.valid_from, a, sizeof(a)),
+		    console_utc(info.valid_to, b, sizeof(b)),
+		    g == cur ? "in force" : g->g_from > now ? "next" :
+		    "previous");
+	}
 }
 
 /*
- * cert show: the values of the Root KmsCertificate (TS 33.180 D.3.2)
- * kmsd serves at init, and the KMS signing key with its audit key id
- * (the key kms-admin audit-verify is given).  The public keys are known
- * only once the appliance has found its keys (operational or locked).
+ * cert show [CERTURI]: the values of the Root KmsCertificate (TS 33.180
+ * D.3.2) of the generation in force (the one init serves) or of CERTURI,
+ * the KMS signing key with its audit key id (the key kms-admin
+ * audit-verify is given), and every generation.  The public keys are
+ * known only once the appliance has found its keys.
  */
 static int
 cmd_cert_show(struct console *c, int argc, char **argv)
 {
 	const struct kmsd	*k = c->conf.kmsd;
 	const struct kms_conf	*cf = k->conf;
+	const struct kmsd_gen	*g;
+	struct kms_cert_info	 info;
 	uint8_t			 pub[HSM_EC_POINT_LEN], kid[STORE_HASH_LEN];
+	int64_t			 now = console_now_wall(c);
 	size_t			 len;
 
-	(void)argc;
-	(void)argv;
-	console_printf(c, "CertUri %s\nKmsUri %s\nIssuer %s\n",
-	    cf->cert_uri, cf->kms_uri, cf->issuer);
-	print_time(c, "ValidFrom", cf->valid_from);
-	print_time(c, "ValidTo", cf->valid_to);
-	console_printf(c, "UserKeyPeriod %llu\nUserKeyOffset %llu\n",
-	    (unsigned long long)cf->user_key_period,
-	    (unsigned long long)cf->user_key_offset);
-	if (!sakke_point_is_valid(k->pub_enc_key) ||
-	    !eccsi_point_is_valid(k->pub_auth_key)) {
+	g = argc > 1 ? kcert_find(k, argv[1]) : kcert_for(k, now);
+	if (argc > 1 && g == NULL) {
+		console_printf(c, "cert show: no certificate generation has "
+		    "CertUri %s\n", argv[1]);
+		return 1;
+	}
+	if (g == NULL || kcert_info(k, g, &info) != XML_OK) {
+		console_printf(c, "CertUri %s\nKmsUri %s\nIssuer %s\n",
+		    cf->cert_uri, cf->kms_uri, cf->issuer);
 		console_printf(c, "cert show: the public keys are not known "
 		    "(the appliance has not found its master secrets)\n");
 		return 1;
 	}
-	print_hex(c, "PubEncKey", k->pub_enc_key, SAKKE_POINT_LEN);
-	print_hex(c, "PubAuthKey", k->pub_auth_key, ECCSI_POINT_LEN);
+	console_printf(c, "CertUri %s\nKmsUri %s\nIssuer %s\n",
+	    info.cert_uri, info.kms_uri, info.issuer);
+	print_time(c, "ValidFrom", info.valid_from);
+	print_time(c, "ValidTo", info.valid_to);
+	console_printf(c, "UserKeyPeriod %llu\nUserKeyOffset %llu\n",
+	    (unsigned long long)cf->user_key_period,
+	    (unsigned long long)cf->user_key_offset);
+	print_hex(c, "PubEncKey", info.pub_enc_key, SAKKE_POINT_LEN);
+	print_hex(c, "PubAuthKey", info.pub_auth_key, ECCSI_POINT_LEN);
 	if (k->hsm == NULL || k->key_sign == HSM_KEY_NONE ||
 	    hsm_sign_pubkey(k->hsm, k->key_sign, pub, sizeof(pub), &len) !=
 	    HSM_OK || len != sizeof(pub)) {
@@ -271,5 +310,88 @@ cmd_cert_show(struct console *c, int argc, char **argv)
 	print_hex(c, "KmsSignKey", pub, sizeof(pub));
 	store_key_id(pub, kid);
 	print_hex(c, "KmsSignKeyId", kid, 8);
+	list_gens(c, k, now);
+	return 0;
+}
+
+/*
+ * cert rotate CERTURI [FROM|next [TO]] confirm: a new certificate
+ * generation (kcert_rotate).  FROM is an xsd:dateTime that must be a key
+ * period start at or after the earliest allowed one ("next" or nothing:
+ * that earliest one); TO defaults to FROM plus the first generation's
+ * validity length.  The last word must be "confirm": the rotation draws
+ * master secrets that cannot be taken back.
+ */
+static int
+cmd_cert_rotate(struct console *c, int argc, char **argv)
+{
+	struct kmsd		*k = c->conf.kmsd;
+	const struct kms_conf	*cf = k->conf;
+	const struct kmsd_gen	*g;
+	enum kcert_status	 ks;
+	int64_t			 now = console_now_wall(c), earliest, from, to;
+	char			 a[32], b[32];
+
+	if (strcmp(argv[argc - 1], "confirm") != 0) {
+		console_printf(c, "cert rotate: draws new master secrets and "
+		    "starts a new KMS certificate; clients must fetch it and "
+		    "new key sets. To go on, end the command with: confirm\n");
+		return 1;
+	}
+	argc--;
+	if (argc < 2) {
+		console_printf(c, "usage: cert rotate CERTURI [FROM|next [TO]] "
+		    "confirm\n");
+		return 1;
+	}
+	if (state_get() != KMS_STATE_OPERATIONAL || kcert_count(k) == 0) {
+		console_printf(c, "cert rotate: the appliance is not "
+		    "operational\n");
+		return 1;
+	}
+	if ((ks = kcert_earliest(k, now, &earliest)) != KCERT_OK) {
+		console_printf(c, "cert rotate: %s\n", kcert_strerror(ks));
+		return 1;
+	}
+	from = earliest;
+	if (argc > 2 && strcmp(argv[2], "next") != 0 &&
+	    conf_parse_datetime(argv[2], &from) != 0) {
+		console_printf(c, "cert rotate: FROM '%s' is not an "
+		    "xsd:dateTime YYYY-MM-DDThh:mm:ssZ\n", argv[2]);
+		return 1;
+	}
+	to = from + (cf->valid_to - cf->valid_from);
+	if (argc > 3 && conf_parse_datetime(argv[3], &to) != 0) {
+		console_printf(c, "cert rotate: TO '%s' is not an "
+		    "xsd:dateTime YYYY-MM-DDThh:mm:ssZ\n", argv[3]);
+		return 1;
+	}
+	ks = kcert_rotate(k, argv[1], from, to, now, &g);
+	switch (ks) {
+	case KCERT_OK:
+		break;
+	case KCERT_ERR_TIME:
+		console_printf(c, "cert rotate: FROM must be a key period "
+		    "start at or after %s (the first period no client can "
+		    "hold keys of yet), and TO after FROM\n",
+		    console_utc(earliest, a, sizeof(a)));
+		return 1;
+	case KCERT_ERR_EXISTS:
+		console_printf(c, "cert rotate: CertUri %s is in use\n",
+		    argv[1]);
+		return 1;
+	case KCERT_ERR_LIMIT:
+		console_printf(c, "cert rotate: %s (%d generations)\n",
+		    kcert_strerror(ks), KMSD_GENS_MAX);
+		return 1;
+	default:
+		console_printf(c, "cert rotate: %s\n", kcert_strerror(ks));
+		return 1;
+	}
+	console_printf(c, "generation %u: %s serves key periods from %s "
+	    "(valid until %s)\n", g->g_no, g->g_cert_uri,
+	    console_utc(g->g_valid_from, a, sizeof(a)), console_utc(g->g_valid_to, b,
+	    sizeof(b)));
+	list_gens(c, k, now);
 	return 0;
 }

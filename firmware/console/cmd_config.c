@@ -26,7 +26,8 @@ const struct console_cmd cmd_config_sub[] = {
 	{ .name = "set", .help = "change one key (section.name) in the "
 	  "configuration file; some apply at once, others after reboot",
 	  .usage = "config set KEY VALUE", .min_args = 2, .max_args = 2,
-	  .roles = R_ADM, .handler = config_set },
+	  .roles = R_ADM, .handler = config_set,
+	  .values = { values_config_keys } },
 	{ .name = NULL }
 };
 

@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "hsm.h"
+#include "kcert.h"
 #include "kmsd.h"
 #include "net.h"
 #include "post.h"
@@ -46,24 +47,14 @@ ip(uint32_t a, char *out, size_t size)
 }
 
 static const char *
-utc(int64_t t, char *out, size_t size)
-{
-	struct tm	 tm;
-	time_t		 tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, size, "%" PRId64, t);
-	return out;
-}
-
-static const char *
 hsm_word(struct console *c)
 {
 	struct kmsd	*k = c->conf.kmsd;
 
 	if (k->hsm == NULL)
 		return "not open";
+	if (!hsm_is_logged_in(k->hsm))
+		return "logged out";
 	return hsm_health(k->hsm) == HSM_OK ? "up" : "down";
 }
 
@@ -108,10 +99,25 @@ key_line(struct console *c, const char *what, hsm_key_id id)
 		console_printf(c, "  %-12s not found\n", what);
 }
 
+/* A master secret of certificate generation n: "what", or "what.<n>". */
+static void
+gen_key_line(struct console *c, const char *what, unsigned n, hsm_key_id id)
+{
+	char	 name[32];
+
+	if (n > 1)
+		snprintf(name, sizeof(name), "%s.%u", what, n);
+	else
+		snprintf(name, sizeof(name), "%s", what);
+	key_line(c, name, id);
+}
+
 int
 cmd_hsm_status(struct console *c, int argc, char **argv)
 {
-	struct kmsd	*k = c->conf.kmsd;
+	struct kmsd		*k = c->conf.kmsd;
+	const struct kmsd_gen	*g;
+	size_t			 i;
 
 	(void)argc;
 	(void)argv;
@@ -123,8 +129,10 @@ cmd_hsm_status(struct console *c, int argc, char **argv)
 	if (k->hsm == NULL)
 		return 0;
 	console_printf(c, "keys:\n");
-	key_line(c, "master-sakke", k->key_sakke);
-	key_line(c, "master-eccsi", k->key_eccsi);
+	for (i = 0; (g = kcert_get(k, i)) != NULL; i++) {
+		gen_key_line(c, "master-sakke", g->g_no, g->g_sakke);
+		gen_key_line(c, "master-eccsi", g->g_no, g->g_eccsi);
+	}
 	key_line(c, "kms-sign", k->key_sign);
 	console_printf(c, "secmem:   %zu bytes in use\n", hsm_secmem_used());
 	return 0;
@@ -149,9 +157,9 @@ cmd_period_show(struct console *c, int argc, char **argv)
 		return 1;
 	}
 	console_printf(c, "period:   %" PRIu64 "\n", no);
-	console_printf(c, "from:     %s\n", utc(unix_from_ntp(from), a,
+	console_printf(c, "from:     %s\n", console_utc(unix_from_ntp(from), a,
 	    sizeof(a)));
-	console_printf(c, "to:       %s\n", utc(unix_from_ntp(to), b,
+	console_printf(c, "to:       %s\n", console_utc(unix_from_ntp(to), b,
 	    sizeof(b)));
 	console_printf(c, "length:   %" PRIu64 " s, offset %" PRIu64 " s\n",
 	    cf->user_key_period, cf->user_key_offset);
@@ -177,9 +185,9 @@ cmd_config_show(struct console *c, int argc, char **argv)
 	console_printf(c, "kms_uri = %s\n", cf->kms_uri);
 	console_printf(c, "cert_uri = %s\n", set_or(cf->cert_uri));
 	console_printf(c, "issuer = %s\n", set_or(cf->issuer));
-	console_printf(c, "valid_from = %s\n", utc(cf->valid_from, a,
+	console_printf(c, "valid_from = %s\n", console_utc(cf->valid_from, a,
 	    sizeof(a)));
-	console_printf(c, "valid_to = %s\n", utc(cf->valid_to, b, sizeof(b)));
+	console_printf(c, "valid_to = %s\n", console_utc(cf->valid_to, b, sizeof(b)));
 	console_printf(c, "user_key_period = %" PRIu64 "\n",
 	    cf->user_key_period);
 	console_printf(c, "user_key_offset = %" PRIu64 "\n",

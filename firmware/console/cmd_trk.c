@@ -36,7 +36,8 @@ const struct console_cmd cmd_trk_sub[] = {
 	{ .name = "bootstrap-export", .help = "write a user's bootstrap "
 	  "TrK ONCE to a file in DATA/export/ (for the device)",
 	  .usage = "trk bootstrap-export USER", .min_args = 1,
-	  .max_args = 1, .roles = R_ADM, .handler = trk_export },
+	  .max_args = 1, .roles = R_ADM, .handler = trk_export,
+	  .values = { values_users } },
 	{ .name = NULL }
 };
 

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +72,8 @@ const struct console_cmd console_cmds[] = {
 	{ .name = "restore", .help = "restore a backup onto this fresh "
 	  "token (key ceremony first)", .usage = "restore NAME confirm",
 	  .min_args = 1, .max_args = 2, .roles = R_ADM,
-	  .handler = cmd_restore },
+	  .handler = cmd_restore, .flags = CONSOLE_CMD_CONFIRM,
+	  .values = { values_backups } },
 	{ .name = "config", .help = "the configuration (no secrets)",
 	  .usage = "config show|set", .roles = R_ANY, .sub = cmd_config_sub },
 	{ .name = "selftest", .help = "run the crypto known-answer tests "
@@ -83,15 +85,16 @@ const struct console_cmd console_cmds[] = {
 	{ .name = "reboot", .help = "restart the appliance (orderly "
 	  "shutdown, then the power-on sequence)", .usage = "reboot confirm",
 	  .min_args = 0, .max_args = 1, .roles = R_ADM,
-	  .handler = cmd_reboot },
+	  .handler = cmd_reboot, .flags = CONSOLE_CMD_CONFIRM },
 	{ .name = "zeroize", .help = "destroy every secret in the token and "
 	  "memory; serving needs a new provisioning", .usage =
 	  "zeroize confirm", .min_args = 0, .max_args = 1, .roles = R_ADM,
-	  .handler = cmd_zeroize },
+	  .handler = cmd_zeroize, .flags = CONSOLE_CMD_CONFIRM },
 	{ .name = "update", .help = "install a signed firmware image into "
 	  "the inactive slot (tried at the next boot)",
 	  .usage = "update PATH confirm", .min_args = 1, .max_args = 2,
-	  .roles = R_ADM, .handler = cmd_update },
+	  .roles = R_ADM, .handler = cmd_update,
+	  .flags = CONSOLE_CMD_CONFIRM },
 	{ .name = "firmware", .help = "the firmware slots and versions",
 	  .usage = "firmware show", .roles = R_ANY,
 	  .sub = cmd_firmware_sub },
@@ -130,6 +133,18 @@ console_now_wall(const struct console *c)
 {
 	return c->conf.wall != NULL ? c->conf.wall() :
 	    board_get()->time_wall();
+}
+
+const char *
+console_utc(int64_t t, char *out, size_t size)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, size, "%lld", (long long)t);
+	return out;
 }
 
 struct store *

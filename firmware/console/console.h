@@ -1,6 +1,6 @@
 /*
  * console.h - the operator console: one static command table shared by the
- * serial console (board console UART) and, later, the front panel.
+ * serial console (board console UART) and the front panel (panel.c).
  *
  * The console does not know its transport: output goes through a small
  * struct console_io (write + arg), input comes either from console_run()
@@ -83,6 +83,20 @@ enum console_role {
 typedef int	 console_handler(struct console *c, int argc, char **argv);
 
 /*
+ * The values an argument may take, for the front panel's pick lists
+ * (panel.c): fn calls cb(cb_arg, value) once per value, in the order to
+ * offer them, and stops early when cb returns non-zero.  argv[0..argc-1]
+ * are the words given so far (argv[0] the command's own name), so a list
+ * may depend on an earlier argument (the bindings of the chosen user).
+ * Returns 0, or -errno when the values cannot be read (the panel then
+ * takes the argument from the keypad only).  Values are never secrets.
+ */
+typedef int	 console_value_cb(void *cb_arg, const char *value);
+typedef int	 console_values_fn(struct console *c, int argc, char **argv,
+		    console_value_cb *cb, void *cb_arg);
+#define CONSOLE_CMD_VALUES_MAX	4	/* arguments with a values list */
+
+/*
  * One command.  Either handler or sub (a table ending with a NULL name).
  * min_args/max_args count the words after the name.  roles: who may run
  * it (a mask of enum console_role); 0 = anyone, logged in or not.
@@ -99,6 +113,13 @@ struct console_cmd {
 	unsigned		 flags;
 #define CONSOLE_CMD_BOOTSTRAP	0x1	/* allowed to anyone while no operators
 				   file exists (first boot) */
+#define CONSOLE_CMD_CONFIRM	0x2	/* the usage ends in the word confirm:
+				   the panel asks "NAME? ok=yes" and then
+				   appends it */
+	/* values[i]: the values of argument i (0 = the first word after
+	   the name) for the panel's pick lists; NULL: typed on the keypad
+	   (literal words of the usage, "a|b|c", are offered anyway) */
+	console_values_fn	*values[CONSOLE_CMD_VALUES_MAX];
 };
 
 /* The root table, ending with a NULL name. */
@@ -113,6 +134,53 @@ extern const struct console_cmd console_cmds[];
  */
 int		 console_tokenize(const char *line, char *buf, size_t bufsz,
 		    char **argv, int argv_max);
+
+/*
+ * panel_menu.c: the front panel's menus derived from the command table
+ * (pure logic, public for tests/unit/console/test_panel.c).
+ *
+ * One argument of a usage string: a placeholder word (upper case: URI,
+ * NAME), optional when in brackets ("[NAME]"), with the literal words of
+ * its alternatives ("[PERIOD|all]": name PERIOD, choice all;
+ * "administrator|operator|auditor": name CHOICE and three choices).
+ */
+#define CONSOLE_ARG_WORD_MAX	24	/* an argument's name or choice */
+#define CONSOLE_ARG_CHOICES_MAX	4	/* literal alternatives */
+#define CONSOLE_USAGE_ARGS_MAX	8	/* arguments of one usage */
+#define CONSOLE_ARG_NONAME	"CHOICE"	/* name when only literals */
+struct console_arg {
+	char		 name[CONSOLE_ARG_WORD_MAX + 1];
+	bool		 optional;
+	size_t		 nchoices;
+	char		 choices[CONSOLE_ARG_CHOICES_MAX]
+			    [CONSOLE_ARG_WORD_MAX + 1];
+};
+/*
+ * The arguments of t from its usage, whose first depth words are the
+ * command's path ("user add URI [NAME]": depth 2).  The last word
+ * "confirm" of a CONSOLE_CMD_CONFIRM entry is not an argument.  Returns
+ * the count (<= max), or -EINVAL when the usage does not start with the
+ * path's last word or a word does not fit (named limits above).
+ */
+int		 console_usage_args(const struct console_cmd *t, int depth,
+		    struct console_arg *args, int max);
+/*
+ * Whether the panel shows t: its roles allow role, or it is a first-boot
+ * command (boot: nobody is logged in, no operators file exists and every
+ * group above is flagged CONSOLE_CMD_BOOTSTRAP too; pass true at the top
+ * level).  A group is shown when at least one of its entries is.  The
+ * same rule as the console's dispatch.
+ */
+bool		 console_cmd_shown(const struct console_cmd *t, unsigned role,
+		    bool boot);
+/*
+ * Append word to the command line line (size bytes, NUL-terminated) as
+ * one quoted word that console_tokenize reads back as word: "...", with
+ * a backslash before each " and \.  -E2BIG when it does not fit (line
+ * unchanged).
+ */
+int		 console_quote_append(char *line, size_t size,
+		    const char *word);
 
 /*
  * The transport.  write: all of len bytes, 0 or -errno.  read (only for
@@ -154,6 +222,13 @@ struct console_conf {
 	int		(*hsm_login)(void *arg, const char *who,
 			    const char *pin);
 	void		*hsm_login_arg;
+	/* hsm logout (cmd_hsm.c): move to locked and log the token out,
+	   keeping the handle for the next hsm login (kmsd: main.c; arg is
+	   hsm_login_arg).  Returns an enum hsm_status (HSM_OK: logged out;
+	   HSM_ERR_EXISTS: no token open, logged out already, or a state
+	   that is not operational or locked).  NULL: the command answers
+	   that it cannot. */
+	int		(*hsm_logout)(void *arg, const char *who);
 	/* config set (cmd_config.c): the file to rewrite and the running
 	   configuration that live keys are applied to (the one k->conf
 	   points at).  NULL: config set answers that it cannot. */
@@ -212,15 +287,23 @@ int		 console_start(const struct console_conf *conf);
 void		 console_stop(void);
 
 /*
- * The front panel (panel.c): a console session of its own behind the
- * board's panel (board.h panel_read / panel_show), on its own thread.
- * Its menus map onto the same command table: "up"/"down" move through
- * CONSOLE_PANEL_MENU, "ok" runs the item's command line, "back" returns
- * to the menu, "enter TEXT" types TEXT as a command line (the keypad:
- * login NAME, the password, ...).  Output is word-wrapped onto display
- * lines 1..3 (line 0 is the state line); "up"/"down" scroll it.  Same
- * roles, login, lockout and audit as the serial console.  Returns 0 or
- * -errno; panel_stop ends it and joins the thread.
+ * The front panel (panel.c, panel_menu.c): a console session of its own
+ * behind the board's panel (board.h panel_read / panel_show), on its own
+ * thread.  Its menus are derived from the command table: the top menu
+ * lists the commands and groups the session's role may run (before
+ * login: help, login, logout and, on first boot, the bootstrap entries),
+ * a group opens a submenu of its subcommands, "back" goes up.  "up" /
+ * "down" move, "ok" chooses.  A command's arguments (from its usage) are
+ * asked for one by one: "enter TEXT" gives one (quoted, blanks kept), a
+ * pick list (the usage's literal words, the entry's values[] provider)
+ * is walked with up/down/ok, "ok" skips an optional one, "back" cancels
+ * (nothing runs).  CONSOLE_CMD_CONFIRM entries ask "NAME? ok=yes" and
+ * append confirm.  Outside an argument prompt "enter TEXT" types TEXT as
+ * a command line, or as the password / PIN the console asked for (never
+ * shown).  Output is cut into rows on display lines 1..3 (line 0 is the
+ * state line); "up"/"down" scroll it.  Same roles, login, lockout, idle
+ * logout and audit as the serial console.  Returns 0 or -errno;
+ * panel_stop ends it and joins the thread.
  */
 int		 panel_start(const struct console_conf *conf);
 void		 panel_stop(void);

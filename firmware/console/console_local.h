@@ -72,6 +72,8 @@ int		 console_printf(struct console *c, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 uint64_t	 console_now_ms(const struct console *c);
 int64_t		 console_now_wall(const struct console *c);
+/* "YYYY-MM-DDThh:mm:ssZ" of Unix time t into out (size >= 21); out. */
+const char	*console_utc(int64_t t, char *out, size_t size);
 struct store	*console_store(const struct console *c);
 const char	*console_role_name(unsigned role);
 int		 console_role_parse(const char *s, unsigned *role);
@@ -101,6 +103,15 @@ int		 op_set_password(struct console *c, const char *name,
    -1 the next line is asked for (pending stays set). */
 int		 cmd_hsm_pin_line(struct console *c, const char *pin);
 int		 cmd_passwd_line(struct console *c, const char *pass);
+
+/* op_auth.c: cb(cb_arg, name) for every operator, in file order. */
+int		 op_names(const struct console *c, console_value_cb *cb,
+		    void *cb_arg);
+
+/* values.c: the values providers of the tables (console.h). */
+console_values_fn values_users, values_bindings, values_operators,
+		    values_certuris, values_config_keys, values_backups,
+		    values_imports;
 
 /* Session steps (console.c) used by the commands. */
 void		 console_begin_login(struct console *c, const char *name);

@@ -284,6 +284,24 @@ op_list(struct console *c)
 }
 
 int
+op_names(const struct console *c, console_value_cb *cb, void *cb_arg)
+{
+	struct op_rec	*recs;
+	size_t		 n, i;
+	int		 rc;
+
+	if ((recs = calloc(CONSOLE_OPERATORS_MAX, sizeof(*recs))) == NULL)
+		return -ENOMEM;
+	if ((rc = load(c, recs, &n)) == 0)
+		for (i = 0; i < n; i++)
+			if (cb(cb_arg, recs[i].name) != 0)
+				break;
+	OPENSSL_cleanse(recs, CONSOLE_OPERATORS_MAX * sizeof(*recs));
+	free(recs);
+	return rc;
+}
+
+int
 op_delete(struct console *c, const char *name)
 {
 	struct op_rec	*recs;

@@ -11,7 +11,10 @@
  *                            a KmsCertCache; unknown: 404 + KmsError
  *
  * The certificates are the documents kms-admin stored (KmsCertificate,
- * Role="External", or SignedKmsCertificate), copied as they are.
+ * Role="External", or SignedKmsCertificate), copied as they are, after
+ * the KMS's own certificate generations other than the one init serves
+ * now (Role="Root": the next one once `cert rotate` scheduled it, the
+ * previous ones; kcert.h).  cert/<CertUri> finds every generation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +59,28 @@ cc_add(void *arg, const struct store_cert *cert)
 	return rc == XML_OK ? 0 : -1;
 }
 
-/* The response of r: KmsCertCache with every certificate (all) or none. */
+/* The KMS's own generations but the one in force now, into cc. */
+static int
+cc_add_own(struct mcx_req *r, struct xml_certcache *cc)
+{
+	const struct kmsd_gen	*now, *g;
+	struct kms_cert_info	 info;
+	size_t			 i;
+
+	now = kcert_for(r->mr_kmsd, r->mr_now);
+	for (i = 0; (g = kcert_get(r->mr_kmsd, i)) != NULL; i++) {
+		if (g == now)
+			continue;
+		if (kcert_info(r->mr_kmsd, g, &info) != XML_OK ||
+		    xml_certcache_add_info(cc, &info) != XML_OK) {
+			log_warnx("%s: certificate generation %u not usable",
+			    __func__, g->g_no);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Sign the answer in r's body when the user has a TrK (security
  * extension; no rotation here).  0 go on, 1 refused and answered (503),
@@ -101,6 +125,8 @@ cc_answer(struct mcx_req *r, bool all, uint64_t version)
 			goto done;
 		if (!all)
 			break;
+		if (cc_add_own(r, cc) != 0)
+			goto done;
 		rc = store_cert_foreach(r->mr_kmsd->store, &v2, cc_add, cc);
 		if (rc != STORE_OK) {
 			status = mcx_refuse(r, 503, "store unavailable", NULL,
@@ -164,6 +190,8 @@ mcx_cert(const struct http_request *req, struct http_response *res,
 	struct mcx_req		 r;
 	struct kms_resp_meta	 meta;
 	struct xml_certcache	*cc = NULL;
+	const struct kmsd_gen	*own;
+	struct kms_cert_info	 info;
 	struct buf		 xml;
 	const char		*rest;
 	char			 uri[STORE_URI_MAX + 1];
@@ -182,7 +210,9 @@ mcx_cert(const struct http_request *req, struct http_response *res,
 		    NULL, -1);
 
 	buf_init(&xml, STORE_CERT_XML_MAX + 1);
-	rc = store_cert_get(r.mr_kmsd->store, uri, &xml, NULL);
+	own = kcert_find(r.mr_kmsd, uri);
+	rc = own != NULL ? STORE_OK :
+	    store_cert_get(r.mr_kmsd->store, uri, &xml, NULL);
 	if (rc == STORE_ERR_NOTFOUND || rc == STORE_ERR_ARGS) {
 		status = mcx_refuse(&r, 404, "no such certificate", NULL, NULL,
 		    -1);
@@ -196,7 +226,10 @@ mcx_cert(const struct http_request *req, struct http_response *res,
 	}
 	mcx_resp_meta(r.mr_kmsd->conf, r.mr_subj.as_uri, r.mr_url, &meta);
 	meta.time = r.mr_now;
-	if (xml_certcache_new(&meta, version, &cc) != XML_OK ||
+	if (xml_certcache_new(&meta, version, &cc) != XML_OK)
+		goto done;
+	if (own != NULL ? kcert_info(r.mr_kmsd, own, &info) != XML_OK ||
+	    xml_certcache_add_info(cc, &info) != XML_OK :
 	    xml_certcache_add(cc, xml.b_data, xml.b_len) != XML_OK)
 		goto done;
 	buf_reset(&res->body);

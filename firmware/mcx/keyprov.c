@@ -60,12 +60,13 @@ static_assert(KP_SETS_MAX >= 1 + STORE_BINDINGS_MAX, "room for bindings");
 
 /*
  * The key set of one UID.  Returns HSM_OK, HSM_ERR_DEVICE when the token
- * failed (answer 503), or another status (500).  keys is wiped on
- * failure.
+ * failed or HSM_ERR_LOCKED when it was logged out meanwhile (both answer
+ * 503), or another status (500).  keys is wiped on failure.
  */
 static enum hsm_status
-kp_derive(const struct kmsd *k, const uint8_t uid[UID_LEN], uint64_t period,
-    struct kp_keys *keys, size_t *cached)
+kp_derive(const struct kmsd *k, const struct kmsd_gen *g,
+    const uint8_t uid[UID_LEN], uint64_t period, struct kp_keys *keys,
+    size_t *cached)
 {
 	enum hsm_status		 st;
 	size_t			 len;
@@ -76,10 +77,10 @@ kp_derive(const struct kmsd *k, const uint8_t uid[UID_LEN], uint64_t period,
 		(*cached)++;
 		return HSM_OK;
 	}
-	st = hsm_derive_rsk(k->hsm, k->key_sakke, uid, UID_LEN, keys->kk_rsk,
+	st = hsm_derive_rsk(k->hsm, g->g_sakke, uid, UID_LEN, keys->kk_rsk,
 	    sizeof(keys->kk_rsk), &len);
 	if (st == HSM_OK)
-		st = hsm_derive_ssk_pvt(k->hsm, k->key_eccsi, k->pub_auth_key,
+		st = hsm_derive_ssk_pvt(k->hsm, g->g_eccsi, g->g_pub_auth,
 		    uid, UID_LEN, keys->kk_ssk, keys->kk_pvt);
 	if (st != HSM_OK)
 		explicit_bzero(keys, sizeof(*keys));	/* wipe: partial keys */
@@ -231,6 +232,7 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 	struct kp_keys		 keys[KP_SETS_MAX];
 	struct kms_keyset_info	 sets[KP_SETS_MAX];
 	struct mcx_sec		 sec;
+	const struct kmsd_gen	*gen;
 	uint8_t			 uids[KP_SETS_MAX][UID_LEN];
 	char			 identity[STORE_URI_MAX + 1];
 	uint64_t		 now_ntp, t, cur, want, from, to;
@@ -371,6 +373,12 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 	if (key_period_bounds(want, c->user_key_period, c->user_key_offset,
 	    &from, &to) != CRYPTO_OK)
 		goto done;
+	/* The certificate generation of the period (kcert.h). */
+	if ((gen = kcert_for(r.mr_kmsd, unix_from_ntp(from))) == NULL) {
+		status = mcx_refuse(&r, 503, "HSM unavailable", NULL, NULL,
+		    (int64_t)want);
+		goto done;
+	}
 	for (i = 0; i < n; i++) {
 		if (uid_derive((const uint8_t *)ids[i], strlen(ids[i]),
 		    (const uint8_t *)c->kms_uri, strlen(c->kms_uri),
@@ -380,8 +388,10 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 			    NULL, ids[i], (int64_t)want);
 			goto done;
 		}
-		st = kp_derive(r.mr_kmsd, uids[i], want, &keys[i], &cached);
-		if (st == HSM_ERR_DEVICE) {
+		st = kp_derive(r.mr_kmsd, gen, uids[i], want, &keys[i],
+		    &cached);
+		/* The token failed, or `hsm logout` came in between. */
+		if (st == HSM_ERR_DEVICE || st == HSM_ERR_LOCKED) {
 			status = mcx_refuse(&r, 503, "HSM unavailable", NULL,
 			    ids[i], (int64_t)want);
 			goto done;
@@ -395,7 +405,7 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 		}
 		memset(&sets[i], 0, sizeof(sets[i]));
 		sets[i].kms_uri = c->kms_uri;
-		sets[i].cert_uri = c->cert_uri;
+		sets[i].cert_uri = gen->g_cert_uri;
 		sets[i].issuer = c->issuer;
 		sets[i].user_uri = ids[i];
 		memcpy(sets[i].user_id, uids[i], UID_LEN);

@@ -254,6 +254,7 @@ mcx_init(const struct http_request *req, struct http_response *res,
     void *arg)
 {
 	const struct kmsd	*kmsd = arg;
+	const struct kmsd_gen	*gen;
 	struct kms_cert_info	 cert;
 	struct kms_resp_meta	 meta;
 	struct auth_subject	 subj;
@@ -267,8 +268,12 @@ mcx_init(const struct http_request *req, struct http_response *res,
 		log_warnx("%s: no process context", __func__);
 		goto fail;
 	}
-	rc = xml_cert_from_conf(kmsd->conf, kmsd->pub_enc_key,
-	    kmsd->pub_auth_key, &cert);
+	/* The certificate generation in force now (kcert.h). */
+	gen = kcert_for(kmsd, mcx_now());
+	if (gen == NULL)
+		return mcx_error_response(kmsd->conf, req, NULL, 503,
+		    "HSM unavailable", res);
+	rc = kcert_info(kmsd, gen, &cert);
 	if (rc != XML_OK) {
 		log_warnx("%s: certificate: xml error %d", __func__, rc);
 		goto fail;

@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "crypto.h"
+#include "kcert.h"
 #include "kmsd.h"
 #include "mcx.h"
 #include "store.h"

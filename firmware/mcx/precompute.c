@@ -80,8 +80,8 @@ static size_t	 pc_slot(const uint8_t uid[UID_LEN], size_t slots);
 static int	 pc_find(const uint8_t uid[UID_LEN]);
 static void	 pc_aad(const uint8_t uid[UID_LEN], uint64_t period,
 		    uint8_t aad[PC_AAD_LEN]);
-static int	 pc_one(struct kmsd *, const char *, uint64_t, size_t *,
-		    size_t *, size_t *);
+static int	 pc_one(struct kmsd *, const struct kmsd_gen *, const char *,
+		    uint64_t, size_t *, size_t *, size_t *);
 
 /* The first index slot to probe for uid (UIDs are SHA-256 outputs). */
 static size_t
@@ -166,7 +166,8 @@ mcx_precompute_get(const struct kmsd *k, const uint8_t uid[UID_LEN],
  * Counts into *sealed, *cached, *over.  0, or -1 on an HSM failure.
  */
 static int
-pc_one(struct kmsd *k, const char *uri, uint64_t period, size_t *sealed,
+pc_one(struct kmsd *k, const struct kmsd_gen *g, const char *uri,
+    uint64_t period, size_t *sealed,
     size_t *cached, size_t *over)
 {
 	const struct kms_conf	*c = k->conf;
@@ -191,10 +192,10 @@ pc_one(struct kmsd *k, const char *uri, uint64_t period, size_t *sealed,
 		(*over)++;
 		return 0;
 	}
-	st = hsm_derive_rsk(k->hsm, k->key_sakke, uid, UID_LEN, plain,
+	st = hsm_derive_rsk(k->hsm, g->g_sakke, uid, UID_LEN, plain,
 	    SAKKE_RSK_LEN, &len);
 	if (st == HSM_OK)
-		st = hsm_derive_ssk_pvt(k->hsm, k->key_eccsi, k->pub_auth_key,
+		st = hsm_derive_ssk_pvt(k->hsm, g->g_eccsi, g->g_pub_auth,
 		    uid, UID_LEN, plain + SAKKE_RSK_LEN,
 		    plain + SAKKE_RSK_LEN + ECCSI_SCALAR_LEN);
 	pc_aad(uid, period, aad);
@@ -232,6 +233,7 @@ pc_pass(struct kmsd *k)
 	const struct kms_conf	*c = k->conf;
 	struct store_user	*users = NULL;
 	struct store_identity	*ids = NULL;
+	const struct kmsd_gen	*gen;
 	uint64_t		 now_ntp, cur, from, to, next;
 	int64_t			 now = mcx_now(), t0, ms;
 	int64_t			 after = 0;
@@ -250,6 +252,8 @@ pc_pass(struct kmsd *k)
 	if (to + 1 - now_ntp > c->precompute_lead)
 		return;				/* not yet */
 	next = cur + 1;
+	if ((gen = kcert_for(k, unix_from_ntp(to + 1))) == NULL)
+		return;				/* no keys (zeroized) */
 	pthread_mutex_lock(&pc.pc_mtx);
 	if (!pc.pc_have_period || pc.pc_period != next) {
 		explicit_bzero(pc.pc_entries, pc.pc_max *
@@ -296,7 +300,7 @@ pc_pass(struct kmsd *k)
 				if (fail)
 					break;
 				idents++;
-				if (pc_one(k, j == 0 ? users[i].su_uri :
+				if (pc_one(k, gen, j == 0 ? users[i].su_uri :
 				    ids[j - 1].si_uri, next, &sealed, &cached,
 				    &over) != 0)
 					fail = true;

@@ -8,6 +8,7 @@
 
 #include "board.h"
 #include "hsm.h"
+#include "kcert.h"
 #include "kmsd.h"
 
 #include "state.h"
@@ -25,8 +26,7 @@ state_zeroize(struct kmsd *k, const char *who, const char *why)
 	(void)state_set(KMS_STATE_ZEROIZED, who, why);
 	if (k->hsm != NULL)
 		st = hsm_zeroize(k->hsm);
-	k->key_sakke = HSM_KEY_NONE;
-	k->key_eccsi = HSM_KEY_NONE;
+	kcert_forget(k);
 	k->key_sign = HSM_KEY_NONE;
 	if (k->hsm == NULL) {
 		snprintf(what, sizeof(what), "zeroize (%s): HSM not open, "

@@ -1,6 +1,6 @@
 /*
- * certs.c - external KMS certificates and the certificate cache version
- * (see store.h).  Every change of the certificate set bumps the version in
+ * certs.c - external KMS certificates, the generations of the KMS's own
+ * certificate, and the certificate cache version (see store.h).  Every change of the certificate set bumps the version in
  * the same transaction; a trigger in the schema refuses any update that
  * would not make it grow.
  */
@@ -210,6 +210,78 @@ store_cert_foreach(struct store *st, uint64_t *version, store_cert_fn *fn,
 	if (status == STORE_OK)
 		status = store_rows(cn, ST_CERT_ALL, NULL, 0, SIZE_MAX,
 		    cert_all_row, &cw, NULL);
+	store_read_end(st, cn);
+	return status;
+}
+
+/* see store.h */
+int
+store_gen_add(struct store *st, const struct store_gen *g, int64_t now,
+    uint64_t *version)
+{
+	struct store_conn	*cn;
+	int			 status;
+
+	if (st == NULL || g == NULL || g->sg_gen < 2 ||
+	    g->sg_valid_to <= g->sg_valid_from ||
+	    !store_text_ok(g->sg_cert_uri, STORE_URI_MAX, false))
+		return STORE_ERR_ARGS;
+	if (g->sg_gen > STORE_GENS_MAX)
+		return STORE_ERR_LIMIT;
+	status = store_write_begin(st, &cn);
+	if (status != STORE_OK)
+		return status;
+	status = store_run(cn, ST_GEN_ADD, STORE_ARGS(STORE_INT(g->sg_gen),
+	    STORE_TEXT(g->sg_cert_uri), STORE_INT(g->sg_valid_from),
+	    STORE_INT(g->sg_valid_to), STORE_INT(now)), false);
+	if (status == STORE_OK)
+		status = cache_bump(cn, version);
+	return store_write_end(st, cn, status);
+}
+
+/* The caller's callback of store_gen_foreach. */
+struct gen_walk {
+	store_gen_fn	*gw_fn;
+	void		*gw_arg;
+};
+
+/* A row of ST_GEN_ALL, given to the caller's callback. */
+static int
+gen_all_row(void *arg, sqlite3_stmt *s, size_t i)
+{
+	struct gen_walk		*gw = arg;
+	struct store_gen	 g;
+	sqlite3_int64		 n;
+
+	(void)i;
+	memset(&g, 0, sizeof(g));
+	n = sqlite3_column_int64(s, 0);
+	if (n < 2 || n > STORE_GENS_MAX)
+		return STORE_ERR_CORRUPT;
+	g.sg_gen = (unsigned)n;
+	store_copy(g.sg_cert_uri, sizeof(g.sg_cert_uri),
+	    sqlite3_column_text(s, 1));
+	g.sg_valid_from = sqlite3_column_int64(s, 2);
+	g.sg_valid_to = sqlite3_column_int64(s, 3);
+	g.sg_created = sqlite3_column_int64(s, 4);
+	return gw->gw_fn(gw->gw_arg, &g);
+}
+
+/* see store.h */
+int
+store_gen_foreach(struct store *st, store_gen_fn *fn, void *arg)
+{
+	struct store_conn	*cn;
+	struct gen_walk		 gw = { fn, arg };
+	int			 status;
+
+	if (st == NULL || fn == NULL)
+		return STORE_ERR_ARGS;
+	status = store_read_begin(st, &cn);
+	if (status != STORE_OK)
+		return status;
+	status = store_rows(cn, ST_GEN_ALL, NULL, 0, SIZE_MAX, gen_all_row,
+	    &gw, NULL);
 	store_read_end(st, cn);
 	return status;
 }

@@ -162,12 +162,31 @@ static const char schema_v3_post[] =
 	"    audit_checkpoint\n"
 	"    BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;\n";
 
+/*
+ * Migration 4: the generations of the KMS's own certificate after the
+ * first (`cert rotate`, firmware/kcert): which CertUri, from which key
+ * period start its master secrets serve, its ValidTo.  The master
+ * secrets themselves are in the token (labels kms.master.sakke.<gen>,
+ * kms.master.eccsi.<gen>).  A generation is never changed once added.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE kms_gens (\n"
+	"	gen		INTEGER PRIMARY KEY CHECK (gen >= 2),\n"
+	"	cert_uri	TEXT NOT NULL UNIQUE CHECK (cert_uri <> ''),\n"
+	"	valid_from	INTEGER NOT NULL,\n"
+	"	valid_to	INTEGER NOT NULL CHECK (valid_to > valid_from),\n"
+	"	created		INTEGER NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TRIGGER kms_gens_no_update BEFORE UPDATE ON kms_gens\n"
+	"    BEGIN SELECT RAISE(ABORT, 'a generation is never changed'); END;\n";
+
 /* see store_local.h */
 const struct store_migration store_migrations[] = {
 	{ 1, "initial schema", schema_v1, NULL, NULL },
 	{ 2, "audit look-up indexes", schema_v2, NULL, NULL },
 	{ 3, "audit chain, operator records, checkpoints", schema_v3,
 	    store_audit_chain_existing, schema_v3_post },
+	{ 4, "KMS certificate generations", schema_v4, NULL, NULL },
 };
 
 /* see store_local.h */

@@ -69,7 +69,7 @@
 #define STORE_CKPT_DEF_SECONDS	300	/* ... or after T seconds */
 
 /* The schema version this firmware writes (see docs/store.md). */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /* key_period value of a revocation that covers every period. */
 #define STORE_PERIOD_ALL	(-1)
@@ -311,6 +311,42 @@ int		 store_cert_foreach(struct store *st, uint64_t *version,
  * add, replace or remove.  It never goes backwards, across restarts too.
  */
 int		 store_cache_version(struct store *st, uint64_t *version);
+
+/* Generations of this KMS's own certificate (firmware/kcert) ------------- */
+
+#define STORE_GENS_MAX		64	/* rows of kms_gens (kcert holds fewer) */
+
+/*
+ * A generation after the first: its CertUri, the start of the first key
+ * period its master secrets serve (= the certificate's ValidFrom) and
+ * its ValidTo, Unix seconds.  The master secrets are in the token.
+ */
+struct store_gen {
+	unsigned	 sg_gen;		/* 2, 3, ... */
+	char		 sg_cert_uri[STORE_URI_MAX + 1];
+	int64_t		 sg_valid_from;
+	int64_t		 sg_valid_to;
+	int64_t		 sg_created;
+};
+
+/*
+ * Add generation g (sg_gen >= 2, sg_valid_to > sg_valid_from, non-empty
+ * CertUri) and bump the certificate cache version in the same transaction
+ * (the CertCache carries the KMS's own generations too); *version may be
+ * NULL.  STORE_ERR_EXISTS when the generation or the CertUri is taken,
+ * STORE_ERR_LIMIT past STORE_GENS_MAX.  Rows are never changed.
+ */
+int		 store_gen_add(struct store *st, const struct store_gen *g,
+		    int64_t now, uint64_t *version);
+
+typedef int	 store_gen_fn(void *arg, const struct store_gen *g);
+
+/*
+ * Call fn for every generation, in generation order, from one snapshot.
+ * A non-zero return of fn stops the walk and is returned.
+ */
+int		 store_gen_foreach(struct store *st, store_gen_fn *fn,
+		    void *arg);
 
 /* Audit ------------------------------------------------------------------- */
 

@@ -943,6 +943,23 @@ fail:
 
 /* see xml.h */
 int
+xml_certcache_add_info(struct xml_certcache *cc,
+    const struct kms_cert_info *cert)
+{
+	xmlNodePtr	 last;
+	int		 rc;
+
+	if (cc == NULL || check_cert(cert) != XML_OK)
+		return XML_ERR_ARGS;
+	rc = add_certificate(cc->cc_cache, cc->cc_cache->ns, cert);
+	last = xmlGetLastChild(cc->cc_cache);
+	if (rc == XML_OK && cc->cc_first_plain == NULL)
+		cc->cc_first_plain = last;
+	return rc;
+}
+
+/* see xml.h */
+int
 xml_certcache_finish(struct xml_certcache *cc, struct buf *out)
 {
 	if (cc == NULL || out == NULL)

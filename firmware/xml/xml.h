@@ -208,6 +208,9 @@ int	 xml_certcache_new(const struct kms_resp_meta *meta,
 	    uint64_t cache_num, struct xml_certcache **out);
 int	 xml_certcache_add(struct xml_certcache *cc, const char *xml,
 	    size_t len);
+/* Add a KmsCertificate built from cert (the KMS's own generations). */
+int	 xml_certcache_add_info(struct xml_certcache *cc,
+	    const struct kms_cert_info *cert);
 int	 xml_certcache_finish(struct xml_certcache *cc, struct buf *out);
 void	 xml_certcache_free(struct xml_certcache *cc);
 

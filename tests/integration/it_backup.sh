@@ -3,8 +3,9 @@
 # the key ceremony of docs/operator-guide.md "Backup and restore".
 #  1. appliance 1 issues key sets (keyprov, now and the previous period)
 #     and runs the UE flow, saving the I_MESSAGEs its users signed;
-#  2. the backup key ceremony (3 custodians' components) on token 1, then
-#     the console's backup create and backup verify;
+#  2. the backup key ceremony (3 custodians' components) on token 1, a
+#     second certificate generation (cert rotate), then the console's
+#     backup create (4 master secrets) and backup verify;
 #  3. a new token: a tampered backup, too few components and a token with
 #     another backup key are each refused with a precise message;
 #  4. the custodians' components imported into token 2 (same check
@@ -13,7 +14,8 @@
 #     and periods, byte-identical RSK, SSK and PVT with the same UID;
 #     a signature made with a pre-backup SSK verifies under its KPAK
 #     (firmware/crypto and wolfSSL); the users and bindings came along;
-#     the audit trail verifies and records the restore.
+#     the audit trail verifies and records the restore; cert/cert2 gives
+#     generation 2's certificate with the same public keys.
 set -u
 . "$(dirname "$0")/kms_env.sh"
 kms_up
@@ -102,12 +104,24 @@ say "$PW"; expect "again:"
 say "$PW"; expect "operator admin added"
 say "login admin"; expect "password:"
 say "$PW"; expect "logged in as admin"
+# A second certificate generation (cert rotate): its master secrets go
+# into the backup too.
+say "cert rotate cert2.$KMS_URI confirm"
+expect "generation 2: cert2.$KMS_URI serves key periods from"
+mkdir -p "$W/pre/c2"
+for i in $(seq 1 200); do [ -s "$KMS_DATA/kmsd.port" ] && break; sleep 0.05; done
+KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+kc --token "$TA" --save "$W/pre/c2" cert "cert2.$KMS_URI" > /dev/null ||
+    kms_fail "cert/cert2 before the backup"
+Z2=$(xmllint --xpath "string(//*[local-name()='PubEncKey'])" \
+    "$W/pre/c2/certcache-1.xml") && [ ${#Z2} = 514 ] ||
+	kms_fail "cert2: no PubEncKey"
 say "backup create"
 expect "backup key check value $KCV"
 NAME=$(sed -n 's/^.*backup create: \(kms-[0-9TZ]*\.kbk\) .*/\1/p' \
     "$KMS_DIR/con.out")
 [ -n "$NAME" ] || { cat "$KMS_DIR/con.out"; kms_fail "no backup name"; }
-grep -q "backup create: $NAME ([0-9]* bytes, 2 master secrets" \
+grep -q "backup create: $NAME ([0-9]* bytes, 4 master secrets" \
     "$KMS_DIR/con.out" || kms_fail "backup create line"
 say "backup verify $NAME"
 expect "backup verify: $NAME: ok: format 1"
@@ -218,6 +232,13 @@ cmp "$W/pre/keys.txt" "$W/post/keys.txt" || {
 grep '^keyprov: keyset' "$W/pre/kp.txt" > "$W/a"
 grep '^keyprov: keyset' "$W/post/kp.txt" > "$W/b"
 cmp -s "$W/a" "$W/b" || kms_fail "kms-client's key digests differ"
+# Generation 2 came back: the same certificate, the same public keys.
+mkdir -p "$W/post/c2"
+kc --token "$TA" --save "$W/post/c2" cert "cert2.$KMS_URI" > /dev/null ||
+    kms_fail "cert/cert2 after the restore"
+[ "$(xmllint --xpath "string(//*[local-name()='PubEncKey'])" \
+    "$W/post/c2/certcache-1.xml")" = "$Z2" ] ||
+	kms_fail "cert2's PubEncKey differs after the restore"
 # A's pre-backup signature (the PCK I_MESSAGE to B) under the new KPAK.
 kc init --save "$W/post/init" > /dev/null || kms_fail "init"
 UIDA=$(awk -v a="$A" '$1 == "Role" && $2 == "a" && $3 == a {print $5}' \
@@ -278,7 +299,7 @@ say "$PW"; expect "logged in as admin"
 say "restore $NAME"
 expect "type: restore NAME confirm"
 say "restore $NAME confirm"
-expect "restore: 2 master secrets sealed into the token"
+expect "restore: 4 master secrets sealed into the token"
 expect "restore: staged; reboot to serve from it"
 say "restore $NAME confirm"
 expect "restore: a restore is staged already; reboot to use it"

@@ -18,7 +18,14 @@ Script lines (blank lines and '#' comments are skipped):
                   is the display: its lines 1..3 joined with no separator
                   (so a wrapped message reads whole), refreshed per line
   lacks TEXT      TEXT does not occur in the output since the last expect
+  menu A B C      panel: the menu holds exactly the items A B C, in this
+                  order from the cursor (presses "down" until the cursor
+                  comes back; a group shows as "name...")
+  select ITEM     panel: press "down" until the cursor is on ITEM
   sleep SECONDS
+
+With PANEL_RAW=FILE in the environment, every byte the panel socket
+sent is appended to FILE (a test looks there for what must never show).
 
 Exit 0 when every step passed, 1 (with the output so far) otherwise.
 """
@@ -85,6 +92,8 @@ class Panel:
         self.buf = b""
         self.lines = [""] * 4
         self.log = ""
+        raw = os.environ.get("PANEL_RAW")
+        self.raw = open(raw, "ab") if raw else None
 
     def send(self, text):
         self.sock.sendall((text + "\n").encode())
@@ -96,6 +105,9 @@ class Panel:
         data = self.sock.recv(65536)
         if not data:
             return
+        if self.raw:
+            self.raw.write(data)
+            self.raw.flush()
         self.buf += data
         while b"\n" in self.buf:
             line, self.buf = self.buf.split(b"\n", 1)
@@ -111,7 +123,50 @@ class Panel:
     def text(self):
         return self.log
 
+    def menu(self):
+        """The menu's items from the cursor round to it again."""
+        self.settle()
+        first = self.lines[1]
+        if not first.startswith("> "):
+            return None
+        items = []
+        row = first
+        for _ in range(100):
+            items.append(row[2:])
+            self.send("down")
+            deadline = time.time() + 1.0
+            while self.lines[1] == row and time.time() < deadline:
+                self.pump(0.05)
+            if self.lines[1] == row:    # one item: nothing moved
+                break
+            row = self.lines[1]
+            if row == first:
+                break
+        return items
+
+    def settle(self):
+        end = time.time() + 0.3
+        while time.time() < end:
+            self.pump(0.05)
+
+    def select(self, item):
+        """Press down until the cursor row is "> item"."""
+        self.settle()
+        for _ in range(100):
+            row = self.lines[1]
+            if row == "> " + item:
+                return True
+            self.send("down")
+            deadline = time.time() + 1.0
+            while self.lines[1] == row and time.time() < deadline:
+                self.pump(0.05)
+            if self.lines[1] == row:
+                return False
+        return False
+
     def close(self):
+        if self.raw:
+            self.raw.close()
         self.sock.close()
 
 
@@ -147,6 +202,19 @@ def main():
                                      % (dev.text(), arg))
                     return 1
                 dev.pump(0.1)
+        elif verb == "menu" and isinstance(dev, Panel):
+            got = dev.menu()
+            if got != arg.split():
+                sys.stderr.write("--- output ---\n%s\n--- menu %s, want "
+                                 "%s\n" % (dev.text(), got, arg.split()))
+                return 1
+            mark = len(dev.text())
+        elif verb == "select" and isinstance(dev, Panel):
+            if not dev.select(arg):
+                sys.stderr.write("--- output ---\n%s\n--- no item %s\n"
+                                 % (dev.text(), arg))
+                return 1
+            mark = len(dev.text())
         elif verb == "lacks":
             dev.pump(0.2)
             if dev.text().find(arg, mark) >= 0:

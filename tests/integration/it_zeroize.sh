@@ -146,21 +146,19 @@ echo "ok: after a restart: unprovisioned until provisioned again"
 reprovision
 restart
 want_health 200 operational
+OPS_TOP="help login logout status hsm... passwd user... period... cert... \
+certcache... config... selftest network... firmware..."
 "$DRIVE" panel "$KMS_DATA/panel.sock" <<EOF || kms_fail "panel"
 expect KMS operational
 say ok
-expect status: not logged in
+menu help login logout
 say enter login olga
 expect password:
 say enter $PW_OP
 expect logged in as olga
 say back
-expect > status
-say up
-expect > zeroize
-say ok
-expect zeroize? ok=yes
-say ok
+menu $OPS_TOP
+say enter zeroize confirm
 expect zeroize: permission denied for role operator
 say enter logout
 expect logged out olga
@@ -169,11 +167,9 @@ expect password:
 say enter $PW
 expect logged in as admin
 say back
-expect > zeroize
-say down
+select hsm...
+say ok
 expect > status
-say down
-expect > hsm status
 say ok
 expect token:    kms
 say down
@@ -181,9 +177,8 @@ say down
 say down
 expect health:   up
 say back
-say up
-say up
-expect > zeroize
+say back
+select zeroize
 say ok
 expect zeroize? ok=yes
 say down

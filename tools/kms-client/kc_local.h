@@ -19,6 +19,7 @@
 
 #define KC_ROOT_PATH		"/keymanagement/identity/v1"
 #define KC_INIT_PATH		KC_ROOT_PATH "/init"
+#define KC_CERTS_MAX		8	/* KMS certificate generations known */
 #define KC_NTP_UNIX		2208988800ULL
 #define KC_MAX_BODY		(1024 * 1024)	/* largest response kept */
 #define KC_MAX_REQ_BODY		(64 * 1024 * 1024) /* largest --body file */

@@ -563,10 +563,12 @@ run_init(const struct opts *o, struct ucheck *uc)
 	if (ok == o->o_count) {
 		ret = 0;
 		if (!o->o_quiet)
-			printf("init: %ld/%ld verified (KmsUri %s, PubEncKey "
-			    "valid order-q point, PubAuthKey valid P-256 "
-			    "point, XSD valid, %ld connection%s)%s%s%s\n",
-			    ok, o->o_count, info.ui_kms_uri, conns,
+			printf("init: %ld/%ld verified (KmsUri %s, CertUri "
+			    "%s, PubEncKey valid order-q point, PubAuthKey "
+			    "valid P-256 point, XSD valid, %ld connection%s)"
+			    "%s%s%s\n", ok, o->o_count, info.ui_kms_uri,
+			    info.ui_cert_uri[0] != '\0' ? info.ui_cert_uri :
+			    "-", conns,
 			    conns == 1 ? "" : "s", sec.us_signed ?
 			    "; signature by " : "", sec.us_signed ?
 			    sec.us_key : "", sec.us_signed ?
@@ -1030,11 +1032,53 @@ init_cert(const struct opts *o, struct ucheck *uc, struct ucheck_init *cert)
 	return ret;
 }
 
+/*
+ * cert/<cert_uri> as the device: another generation of the KMS's own
+ * certificate (a key set named it), checked by ucheck_cert_response into
+ * cert.  0, or -1 (reported).
+ */
+static int
+fetch_cert(const struct opts *o, struct ucheck *uc, const char *kms_uri,
+    const char *cert_uri, struct ucheck_init *cert)
+{
+	struct ucheck_sec	 sec;
+	struct body		 b;
+	struct answer		 a;
+	char			 path[KC_URL_LEN], enc[KC_URL_LEN];
+	char			 msg[UCHECK_MSG_LEN], *op = NULL;
+	size_t			 opl = 0;
+	int			 ret = -1;
+
+	memset(&b, 0, sizeof(b));
+	if (pct_encode(cert_uri, enc, sizeof(enc) - 64) != 0 ||
+	    snprintf(path, sizeof(path), "%s/cert/%s", KC_ROOT_PATH, enc) >=
+	    (int)sizeof(path)) {
+		fail_req("cert", 0, "CertUri %s too long", cert_uri);
+		return -1;
+	}
+	if (device_post(o, uc, o->o_user, kms_uri, path, "cert", 0, &b, &a,
+	    &op, &opl, &sec) != 0)
+		goto out;
+	if (o->o_save != NULL && save_body(o->o_save, "cert", 0, &b) != 0)
+		goto out;
+	if (a.a_status != 200 || ucheck_cert_response(uc, op, opl, kms_uri,
+	    cert_uri, cert, msg, sizeof(msg)) != UCHECK_OK) {
+		fail_req("cert", 0, "%s: status %ld: %s", cert_uri,
+		    a.a_status, a.a_status == 200 ? msg : kms_error(&b));
+		goto out;
+	}
+	ret = 0;
+ out:
+	free_opened(op, opl);
+	free(b.b_data);
+	return ret;
+}
+
 static int
 run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
     const char *ntphex)
 {
-	struct ucheck_init	 cert;
+	struct ucheck_init	 certs[KC_CERTS_MAX], *cert = &certs[0];
 	struct ucheck_sec	 sec, sec1;
 	struct opts		 io = *o;
 	char			*op = NULL;
@@ -1044,20 +1088,22 @@ run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
 	struct answer		 a;
 	char			 path[KC_URL_LEN], enc[KC_URL_LEN];
 	char			 msg[UCHECK_MSG_LEN], dig[33];
-	size_t			 n = 0, nfirst = 0, i;
+	char			 need[UCHECK_URI_LEN];
+	size_t			 n = 0, nfirst = 0, i, ncerts = 1;
+	enum ucheck_status	 us;
 	long long		 want;
 	long			 k, ok = 0;
 	int			 w, wolf = -1, ret = 1;
 
 	memset(&b, 0, sizeof(b));
-	memset(&cert, 0, sizeof(cert));
+	memset(certs, 0, sizeof(certs));
 	if (ntphex != NULL && uri == NULL)
 		usage();
 	/* The UE learns the Root certificate first (D.2: init; never a
 	 * signed request: init is public). */
 	memset(&sec1, 0, sizeof(sec1));
 	io.o_sign = false;
-	if (init_cert(&io, uc, &cert) != 0)
+	if (init_cert(&io, uc, cert) != 0)
 		goto out;
 	snprintf(path, sizeof(path), "%s/keyprov", KC_ROOT_PATH);
 	if (uri != NULL) {
@@ -1074,7 +1120,7 @@ run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
 			strncat(path, ntphex, sizeof(path) - strlen(path) - 1);
 		}
 	}
-	want = period_of(&cert, ntphex);
+	want = period_of(cert, ntphex);
 	if ((sets = calloc(UCHECK_SETS_MAX, sizeof(*sets))) == NULL ||
 	    (first = calloc(UCHECK_SETS_MAX, sizeof(*first))) == NULL)
 		goto out;
@@ -1082,7 +1128,7 @@ run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
 	for (k = 1; k <= o->o_count; k++) {
 		free_opened(op, opl);
 		op = NULL;
-		if (device_post(o, uc, o->o_user, cert.ui_kms_uri, path,
+		if (device_post(o, uc, o->o_user, cert->ui_kms_uri, path,
 		    "keyprov", k, &b, &a, &op, &opl, &sec) != 0) {
 			if (o->o_save != NULL)
 				save_body(o->o_save, "keyprov", k, &b);
@@ -1101,9 +1147,24 @@ run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
 			    a.a_ctype);
 			continue;
 		}
-		if (ucheck_keyprov_response(uc, op, opl, &cert,
-		    want, strrchr(path, '/'), sets, UCHECK_SETS_MAX, &n, msg,
-		    sizeof(msg)) != UCHECK_OK) {
+		/* A key set of a certificate generation the device does
+		   not know yet: fetch it (cert/<CertUri>) and check again. */
+		while ((us = ucheck_keyprov_response(uc, op, opl, certs,
+		    ncerts, want, strrchr(path, '/'), sets, UCHECK_SETS_MAX,
+		    &n, need, sizeof(need), msg, sizeof(msg))) ==
+		    UCHECK_ERR_CERT && ncerts < KC_CERTS_MAX &&
+		    fetch_cert(o, uc, cert->ui_kms_uri, need,
+		    &certs[ncerts]) == 0) {
+			if (!o->o_quiet)
+				printf("keyprov: fetched certificate %s "
+				    "(PubEncKey %02x%02x%02x%02x...)\n", need,
+				    certs[ncerts].ui_z[1],
+				    certs[ncerts].ui_z[2],
+				    certs[ncerts].ui_z[3],
+				    certs[ncerts].ui_z[4]);
+			ncerts++;
+		}
+		if (us != UCHECK_OK) {
 			fail_req("keyprov", k, "%s", msg);
 			continue;
 		}
@@ -1119,7 +1180,8 @@ run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
 			continue;
 		}
 		for (i = 0; i < n; i++) {
-			w = keyset_wolf(&cert, &sets[i], msg, sizeof(msg));
+			w = keyset_wolf(&certs[sets[i].uk_cert], &sets[i],
+			    msg, sizeof(msg));
 			if (w < 0) {
 				fail_req("keyprov", k, "%s", msg);
 				break;
@@ -1148,13 +1210,16 @@ run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
 				keyset_digest(&first[i], dig);
 				printf("keyprov: keyset %s period %llu: UID "
 				    "recomputed, SSK/PVT valid (%s), RSK "
-				    "valid (%s) keys sha256:%s\n",
+				    "valid (%s) keys sha256:%s cert %s\n",
 				    first[i].uk_uri, first[i].uk_period_no,
 				    wolf == 1 ? "OpenSSL, wolfSSL" : "OpenSSL",
 				    wolf == 1 ? "order q, wolfSSL pairing, "
 				    "SAKKE round trip wolfSSL -> wolfSSL and "
 				    "firmware" : "order q; no wolfSSL in this "
-				    "build", dig);
+				    "build", dig,
+				    certs[first[i].uk_cert].ui_cert_uri[0] !=
+				    '\0' ? certs[first[i].uk_cert].ui_cert_uri :
+				    "-");
 			}
 			printf("keyprov: %ld/%ld verified (%zu key set%s, XSD "
 			    "valid, identical in every response)\n", ok,

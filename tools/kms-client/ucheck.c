@@ -136,6 +136,8 @@ ucheck_strerror(enum ucheck_status s)
 		return "signature verification failed";
 	case UCHECK_ERR_DECRYPT:
 		return "decryption failed";
+	case UCHECK_ERR_CERT:
+		return "a key set of an unknown certificate";
 	}
 	return "unknown status";
 }
@@ -539,6 +541,88 @@ key_check(const struct ucheck *uc, xmlNodePtr cert, const char *name,
 	return s;
 }
 
+/*
+ * The fields of a Root KmsCertificate every generation shares the checks
+ * of: UserIdFormat 2, ParameterSet 1 if present, valid public keys; into
+ * info (may be NULL) with its KmsUri and CertUri.
+ */
+static enum ucheck_status
+cert_fields(const struct ucheck *uc, xmlNodePtr cert,
+    struct ucheck_init *info, char *msg, size_t msg_size)
+{
+	enum ucheck_status	 status = UCHECK_ERR_CONTENT;
+	xmlNodePtr		 n;
+	char			*s = NULL, *end;
+	long long		 v;
+
+	/* UserIdFormat 2: the TS 33.180 F.2.1 UID. */
+	s = uc_text_trim(uc_kid(cert, "UserIdFormat"));
+	if (s == NULL || strcmp(s, "2") != 0) {
+		uc_say(msg, msg_size, "UserIdFormat %s, want 2",
+		    s != NULL ? s : "(absent)");
+		goto fail;
+	}
+	free(s);
+	s = NULL;
+
+	/* ParameterSet, if present, is 1 (RFC 6509 Appendix A). */
+	if ((n = uc_kid(cert, "ParameterSet")) != NULL) {
+		s = uc_text_trim(n);
+		errno = 0;
+		v = s != NULL ? strtoll(s, &end, 10) : 0;
+		if (s == NULL || *s == '\0' || *end != '\0' || errno != 0 ||
+		    v != 1) {
+			uc_say(msg, msg_size, "ParameterSet %s, want 1",
+			    s != NULL ? s : "");
+			goto fail;
+		}
+		free(s);
+		s = NULL;
+	}
+
+	if ((status = key_check(uc, cert, "PubEncKey", true, msg,
+	    msg_size)) != UCHECK_OK)
+		goto fail;
+	if ((status = key_check(uc, cert, "PubAuthKey", false, msg,
+	    msg_size)) != UCHECK_OK)
+		goto fail;
+	if (info != NULL) {
+		memset(info, 0, sizeof(*info));
+		free(s);
+		s = uc_text_trim(uc_kid(cert, "KmsUri"));
+		snprintf(info->ui_kms_uri, sizeof(info->ui_kms_uri), "%s",
+		    s != NULL ? s : "");
+		free(s);
+		s = uc_text_trim(uc_kid(cert, "CertUri"));
+		snprintf(info->ui_cert_uri, sizeof(info->ui_cert_uri), "%s",
+		    s != NULL ? s : "");
+		free(s);
+		s = NULL;
+		status = UCHECK_ERR_CONTENT;
+		if (ull_of(uc_kid(cert, "UserKeyPeriod"), &info->ui_period) != 0 ||
+		    ull_of(uc_kid(cert, "UserKeyOffset"), &info->ui_offset) != 0 ||
+		    info->ui_period == 0 ||
+		    info->ui_offset >= info->ui_period) {
+			uc_say(msg, msg_size, "UserKeyPeriod/UserKeyOffset "
+			    "unusable");
+			goto fail;
+		}
+		if ((s = uc_text_trim(uc_kid(cert, "PubEncKey"))) == NULL ||
+		    ucheck_hex(s, info->ui_z, sizeof(info->ui_z)) !=
+		    UCHECK_OK)
+			goto fail;
+		free(s);
+		if ((s = uc_text_trim(uc_kid(cert, "PubAuthKey"))) == NULL ||
+		    ucheck_hex(s, info->ui_kpak, sizeof(info->ui_kpak)) !=
+		    UCHECK_OK)
+			goto fail;
+	}
+	status = UCHECK_OK;
+ fail:
+	free(s);
+	return status;
+}
+
 /* see ucheck.h */
 enum ucheck_status
 ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
@@ -547,10 +631,9 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 {
 	enum ucheck_status	 status;
 	xmlDocPtr		 doc;
-	xmlNodePtr		 root, init, cert, n;
+	xmlNodePtr		 root, init, cert;
 	xmlChar			*role = NULL;
-	char			*uri = NULL, *cert_uri = NULL, *s = NULL, *end;
-	long long		 v;
+	char			*uri = NULL, *cert_uri = NULL, *s = NULL;
 	size_t			 l;
 
 	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
@@ -602,31 +685,6 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 	free(s);
 	s = NULL;
 
-	/* UserIdFormat 2: the TS 33.180 F.2.1 UID. */
-	s = uc_text_trim(uc_kid(cert, "UserIdFormat"));
-	if (s == NULL || strcmp(s, "2") != 0) {
-		uc_say(msg, msg_size, "UserIdFormat %s, want 2",
-		    s != NULL ? s : "(absent)");
-		goto fail;
-	}
-	free(s);
-	s = NULL;
-
-	/* ParameterSet, if present, is 1 (RFC 6509 Appendix A). */
-	if ((n = uc_kid(cert, "ParameterSet")) != NULL) {
-		s = uc_text_trim(n);
-		errno = 0;
-		v = s != NULL ? strtoll(s, &end, 10) : 0;
-		if (s == NULL || *s == '\0' || *end != '\0' || errno != 0 ||
-		    v != 1) {
-			uc_say(msg, msg_size, "ParameterSet %s, want 1",
-			    s != NULL ? s : "");
-			goto fail;
-		}
-		free(s);
-		s = NULL;
-	}
-
 	/* The root certificate is the responding KMS's own. */
 	uri = uc_text_trim(uc_kid(root, "KmsUri"));
 	cert_uri = uc_text_trim(uc_kid(cert, "KmsUri"));
@@ -642,34 +700,9 @@ ucheck_init_response(const struct ucheck *uc, const char *body, size_t len,
 		goto fail;
 	}
 
-	if ((status = key_check(uc, cert, "PubEncKey", true, msg,
-	    msg_size)) != UCHECK_OK)
+	if ((status = cert_fields(uc, cert, info, msg, msg_size)) !=
+	    UCHECK_OK)
 		goto fail;
-	if ((status = key_check(uc, cert, "PubAuthKey", false, msg,
-	    msg_size)) != UCHECK_OK)
-		goto fail;
-	if (info != NULL) {
-		snprintf(info->ui_kms_uri, sizeof(info->ui_kms_uri), "%s",
-		    cert_uri);
-		status = UCHECK_ERR_CONTENT;
-		if (ull_of(uc_kid(cert, "UserKeyPeriod"), &info->ui_period) != 0 ||
-		    ull_of(uc_kid(cert, "UserKeyOffset"), &info->ui_offset) != 0 ||
-		    info->ui_period == 0 ||
-		    info->ui_offset >= info->ui_period) {
-			uc_say(msg, msg_size, "UserKeyPeriod/UserKeyOffset "
-			    "unusable");
-			goto fail;
-		}
-		if ((s = uc_text_trim(uc_kid(cert, "PubEncKey"))) == NULL ||
-		    ucheck_hex(s, info->ui_z, sizeof(info->ui_z)) !=
-		    UCHECK_OK)
-			goto fail;
-		free(s);
-		if ((s = uc_text_trim(uc_kid(cert, "PubAuthKey"))) == NULL ||
-		    ucheck_hex(s, info->ui_kpak, sizeof(info->ui_kpak)) !=
-		    UCHECK_OK)
-			goto fail;
-	}
 	status = UCHECK_OK;
  fail:
 	free(s);
@@ -993,19 +1026,44 @@ key_elem(const struct ucheck *uc, xmlNodePtr set, const char *name,
 	return s;
 }
 
-/* One KmsKeySet against the Root certificate values. */
+/*
+ * One KmsKeySet against the Root certificate its CertUri names among
+ * certs[0 .. ncerts) (certs[0] without one); an unknown CertUri:
+ * UCHECK_ERR_CERT with it in need.
+ */
 static enum ucheck_status
 keyset_check(const struct ucheck *uc, xmlNodePtr set,
-    const struct ucheck_init *cert, long long want_period,
-    struct ucheck_keyset *ks, char *msg, size_t msg_size)
+    const struct ucheck_init *certs, size_t ncerts, long long want_period,
+    struct ucheck_keyset *ks, char *need, size_t need_size, char *msg,
+    size_t msg_size)
 {
 	enum ucheck_status	 s = UCHECK_ERR_CONTENT;
+	const struct ucheck_init *cert = &certs[0];
 	char			*kms = NULL, *uri = NULL, *id = NULL, *t = NULL;
 	uint8_t			 uid[UCHECK_UID_LEN], got[UCHECK_UID_LEN];
 	long long		 from, to;
 	unsigned long long	 start;
+	size_t			 i;
 
 	memset(ks, 0, sizeof(*ks));
+	if ((t = uc_text_trim(uc_kid(set, "CertUri"))) != NULL &&
+	    t[0] != '\0') {
+		for (i = 0; i < ncerts; i++)
+			if (strcmp(certs[i].ui_cert_uri, t) == 0)
+				break;
+		if (i == ncerts) {
+			uc_say(msg, msg_size, "a key set of certificate %s, "
+			    "which this device does not know", t);
+			if (need != NULL)
+				snprintf(need, need_size, "%s", t);
+			s = UCHECK_ERR_CERT;
+			goto fail;
+		}
+		cert = &certs[i];
+		ks->uk_cert = i;
+	}
+	free(t);
+	t = NULL;
 	kms = uc_text_trim(uc_kid(set, "KmsUri"));
 	uri = uc_text_trim(uc_kid(set, "UserUri"));
 	if (kms == NULL || strcmp(kms, cert->ui_kms_uri) != 0) {
@@ -1141,15 +1199,18 @@ response_root(xmlDocPtr doc, const char *suffix, char *msg, size_t msg_size)
 /* see ucheck.h */
 enum ucheck_status
 ucheck_keyprov_response(const struct ucheck *uc, const char *body,
-    size_t len, const struct ucheck_init *cert, long long want_period,
-    const char *req_suffix, struct ucheck_keyset *sets, size_t max,
-    size_t *n, char *msg, size_t msg_size)
+    size_t len, const struct ucheck_init *certs, size_t ncerts,
+    long long want_period, const char *req_suffix,
+    struct ucheck_keyset *sets, size_t max, size_t *n, char *need,
+    size_t need_size, char *msg, size_t msg_size)
 {
 	enum ucheck_status	 status;
 	xmlDocPtr		 doc;
 	xmlNodePtr		 root, kp, c;
 
 	*n = 0;
+	if (certs == NULL || ncerts == 0)
+		return UCHECK_ERR_GENERAL;
 	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
 	    msg_size)) != UCHECK_OK)
 		return status;
@@ -1169,8 +1230,8 @@ ucheck_keyprov_response(const struct ucheck *uc, const char *body,
 			uc_say(msg, msg_size, "more than %zu key sets", max);
 			goto fail;
 		}
-		if ((status = keyset_check(uc, c, cert, want_period,
-		    &sets[*n], msg, msg_size)) != UCHECK_OK)
+		if ((status = keyset_check(uc, c, certs, ncerts, want_period,
+		    &sets[*n], need, need_size, msg, msg_size)) != UCHECK_OK)
 			goto fail;
 		(*n)++;
 	}
@@ -1199,7 +1260,7 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 	xmlDocPtr		 doc;
 	xmlNodePtr		 root, cc, c, cert;
 	xmlChar			*num = NULL, *role;
-	char			*end;
+	char			*end, *own = NULL, *kms;
 
 	*ncerts = 0;
 	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
@@ -1212,6 +1273,7 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 		uc_say(msg, msg_size, "no KmsMessage/KmsCertCache");
 		goto fail;
 	}
+	own = uc_text_trim(uc_kid(root, "KmsUri"));
 	num = xmlGetNoNsProp(cc, BAD_CAST "CacheNum");
 	errno = 0;
 	if (num == NULL || !(num[0] >= '0' && num[0] <= '9') ||
@@ -1229,14 +1291,24 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 		if (cert == NULL ||
 		    !xmlStrEqual(cert->name, BAD_CAST "KmsCertificate"))
 			continue;
+		/* Another KMS's (External), or another generation of the
+		   responding KMS's own (Root). */
 		role = xmlGetNoNsProp(cert, BAD_CAST "Role");
-		if (role == NULL || !xmlStrEqual(role, BAD_CAST "External")) {
-			uc_say(msg, msg_size, "cached certificate Role %s, want "
-			    "External", role != NULL ? (char *)role : "absent");
+		kms = uc_text_trim(uc_kid(cert, "KmsUri"));
+		if (role == NULL || !(xmlStrEqual(role, BAD_CAST "External") ||
+		    (xmlStrEqual(role, BAD_CAST "Root") && own != NULL &&
+		    kms != NULL && strcmp(kms, own) == 0))) {
+			uc_say(msg, msg_size, "cached certificate Role %s of "
+			    "KMS %s: want External, or Root of %s",
+			    role != NULL ? (char *)role : "absent",
+			    kms != NULL ? kms : "(none)",
+			    own != NULL ? own : "(none)");
 			xmlFree(role);
+			free(kms);
 			goto fail;
 		}
 		xmlFree(role);
+		free(kms);
 		if ((status = key_check(uc, cert, "PubEncKey", true, msg,
 		    msg_size)) != UCHECK_OK ||
 		    (status = key_check(uc, cert, "PubAuthKey", false, msg,
@@ -1247,7 +1319,68 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 	}
 	status = UCHECK_OK;
  fail:
+	free(own);
 	xmlFree(num);
+	xmlFreeDoc(doc);
+	return status;
+}
+
+/* see ucheck.h */
+enum ucheck_status
+ucheck_cert_response(const struct ucheck *uc, const char *body, size_t len,
+    const char *kms_uri, const char *cert_uri, struct ucheck_init *info,
+    char *msg, size_t msg_size)
+{
+	enum ucheck_status	 status;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, cc, c, cert = NULL;
+	xmlChar			*role = NULL;
+	size_t			 n = 0;
+
+	if (kms_uri == NULL || cert_uri == NULL || info == NULL)
+		return UCHECK_ERR_GENERAL;
+	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
+	    msg_size)) != UCHECK_OK)
+		return status;
+	status = UCHECK_ERR_CONTENT;
+	if ((root = response_root(doc, NULL, msg, msg_size)) == NULL)
+		goto fail;
+	if ((cc = uc_kid(uc_kid(root, "KmsMessage"), "KmsCertCache")) == NULL) {
+		uc_say(msg, msg_size, "no KmsMessage/KmsCertCache");
+		goto fail;
+	}
+	for (c = cc->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || c->ns == NULL ||
+		    !xmlStrEqual(c->ns->href, BAD_CAST UCHECK_NS))
+			continue;
+		cert = xmlStrEqual(c->name, BAD_CAST "SignedKmsCertificate") ?
+		    uc_kid(c, "KmsCertificate") : c;
+		n++;
+	}
+	if (n != 1 || cert == NULL ||
+	    !xmlStrEqual(cert->name, BAD_CAST "KmsCertificate")) {
+		uc_say(msg, msg_size, "%zu certificates, want one", n);
+		goto fail;
+	}
+	role = xmlGetNoNsProp(cert, BAD_CAST "Role");
+	if (role == NULL || !xmlStrEqual(role, BAD_CAST "Root")) {
+		uc_say(msg, msg_size, "KmsCertificate Role is %s, want Root",
+		    role != NULL ? (char *)role : "absent");
+		goto fail;
+	}
+	if ((status = cert_fields(uc, cert, info, msg, msg_size)) !=
+	    UCHECK_OK)
+		goto fail;
+	status = UCHECK_ERR_CONTENT;
+	if (strcmp(info->ui_kms_uri, kms_uri) != 0 ||
+	    strcmp(info->ui_cert_uri, cert_uri) != 0) {
+		uc_say(msg, msg_size, "certificate %s of KMS %s, want %s of %s",
+		    info->ui_cert_uri, info->ui_kms_uri, cert_uri, kms_uri);
+		goto fail;
+	}
+	status = UCHECK_OK;
+ fail:
+	xmlFree(role);
 	xmlFreeDoc(doc);
 	return status;
 }

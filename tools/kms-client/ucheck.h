@@ -39,6 +39,8 @@ enum ucheck_status {
 	UCHECK_ERR_CONTENT	= -11,	/* valid XML, wrong content */
 	UCHECK_ERR_SIG		= -12,	/* signature missing or wrong */
 	UCHECK_ERR_DECRYPT	= -13,	/* encrypted content not opened */
+	UCHECK_ERR_CERT		= -14,	/* a key set of a certificate not
+					   among those given */
 };
 
 /* Curves and the schema, set up once; read-only afterwards. */
@@ -89,6 +91,7 @@ enum ucheck_status ucheck_p256_point(const struct ucheck *,
 /* What an init response told us: the Root certificate's values. */
 struct ucheck_init {
 	char		 ui_kms_uri[UCHECK_URI_LEN];
+	char		 ui_cert_uri[UCHECK_URI_LEN];	/* CertUri, or "" */
 	unsigned long long ui_period;		/* UserKeyPeriod */
 	unsigned long long ui_offset;		/* UserKeyOffset */
 	uint8_t		 ui_z[UCHECK_SAKKE_POINT_LEN];	/* PubEncKey */
@@ -103,6 +106,7 @@ struct ucheck_keyset {
 	uint8_t		 uk_rsk[UCHECK_SAKKE_POINT_LEN];
 	uint8_t		 uk_ssk[UCHECK_SSK_LEN];
 	uint8_t		 uk_pvt[UCHECK_P256_POINT_LEN];
+	size_t		 uk_cert;	/* index of its certificate */
 };
 
 /*
@@ -123,23 +127,44 @@ enum ucheck_status ucheck_eccsi_keys(const struct ucheck *,
 		    const uint8_t pvt[UCHECK_P256_POINT_LEN]);
 
 /*
- * Verifies a KMS KeyProvision response against the Root certificate
- * values in cert: XSD valid, KmsKeyProv with at least one KmsKeySet, each
- * with our KmsUri, UserID = ucheck_uid(...), ValidFrom/ValidTo the bounds
- * of KeyPeriodNo (NTP epoch), KeyPeriodNo = want_period unless that is
+ * Verifies a KMS KeyProvision response against the Root certificates the
+ * device knows, certs[0 .. ncerts) (certs[0]: the one init gave): XSD
+ * valid, KmsKeyProv with at least one KmsKeySet, each checked against
+ * the certificate its CertUri names (certs[0] when it has none): our
+ * KmsUri, UserID = ucheck_uid(...), ValidFrom/ValidTo the bounds of
+ * KeyPeriodNo (NTP epoch), KeyPeriodNo = want_period unless that is
  * negative, Revoked false, the three keys xsi:type KeyContentType, the
- * RSK a point of order q, SSK/PVT by ucheck_eccsi_keys.  sets[max] gets
- * the key sets, *n their count.  ClientReqUrl must end in req_suffix.
+ * RSK a point of order q, SSK/PVT by ucheck_eccsi_keys under that
+ * certificate's KPAK.  sets[max] gets the key sets (uk_cert: the index
+ * of each one's certificate), *n their count.  ClientReqUrl must end in
+ * req_suffix.  A CertUri none of certs has: UCHECK_ERR_CERT, and that
+ * CertUri in need (need_size bytes; may be NULL) for the caller to fetch
+ * (cert/<CertUri>) and try again.
  */
 enum ucheck_status ucheck_keyprov_response(const struct ucheck *,
-		    const char *body, size_t len, const struct ucheck_init *cert,
+		    const char *body, size_t len,
+		    const struct ucheck_init *certs, size_t ncerts,
 		    long long want_period, const char *req_suffix,
 		    struct ucheck_keyset *sets, size_t max, size_t *n,
-		    char *msg, size_t msg_size);
+		    char *need, size_t need_size, char *msg, size_t msg_size);
+
+/*
+ * Verifies a KMS Cert response (cert/<CertUri>) for another generation of
+ * the KMS's own certificate: XSD valid, a KmsCertCache holding exactly
+ * one KmsCertificate, Role="Root", CertUri = cert_uri, KmsUri = kms_uri
+ * (the KMS's, from init), UserIdFormat 2, ParameterSet 1 if present,
+ * valid public keys; fills info as ucheck_init_response does.
+ */
+enum ucheck_status ucheck_cert_response(const struct ucheck *,
+		    const char *body, size_t len, const char *kms_uri,
+		    const char *cert_uri, struct ucheck_init *info, char *msg,
+		    size_t msg_size);
 
 /*
  * Verifies a KMS CertCache response: XSD valid, KmsCertCache with a
- * CacheNum, every certificate Role="External" with valid public keys.
+ * CacheNum, every certificate with valid public keys and Role="External",
+ * or Role="Root" when its KmsUri is the responding KMS's (another
+ * generation of that KMS's own certificate).
  */
 enum ucheck_status ucheck_certcache_response(const struct ucheck *,
 		    const char *body, size_t len, unsigned long long *cache_num,

@@ -337,8 +337,8 @@ uf_keyprov(struct uf *u, enum kc_role who)
 		goto out;
 	}
 	want = period_of(&u->cert, NULL);
-	if (ucheck_keyprov_response(r->uc, op, opl, &u->cert, want,
-	    "/keyprov", r->sets, UCHECK_SETS_MAX, &r->n, msg,
+	if (ucheck_keyprov_response(r->uc, op, opl, &u->cert, 1, want,
+	    "/keyprov", r->sets, UCHECK_SETS_MAX, &r->n, NULL, 0, msg,
 	    sizeof(msg)) != UCHECK_OK) {
 		fail_req(what, 0, "%s", msg);
 		goto out;

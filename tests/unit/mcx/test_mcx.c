@@ -39,7 +39,8 @@ static struct kmsd	 kmsd;
 static int
 setup(void **state)
 {
-	size_t	 i;
+	struct kmsd_gen	*g;
+	size_t		 i;
 
 	conf_defaults(&conf);
 	snprintf(conf.kms_uri, sizeof(conf.kms_uri), "kms.example.org");
@@ -50,11 +51,19 @@ setup(void **state)
 	memset(&kmsd, 0, sizeof(kmsd));
 	kmsd.conf = &conf;
 	/* Not points of the curves, but what mcx copies: a pattern. */
-	for (i = 0; i < sizeof(kmsd.pub_enc_key); i++)
-		kmsd.pub_enc_key[i] = (uint8_t)i;
-	for (i = 0; i < sizeof(kmsd.pub_auth_key); i++)
-		kmsd.pub_auth_key[i] = (uint8_t)(0xff - i);
-	kmsd.pub_enc_key[0] = kmsd.pub_auth_key[0] = 0x04;
+	g = &kmsd.gens[0];
+	for (i = 0; i < sizeof(g->g_pub_enc); i++)
+		g->g_pub_enc[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(g->g_pub_auth); i++)
+		g->g_pub_auth[i] = (uint8_t)(0xff - i);
+	g->g_pub_enc[0] = g->g_pub_auth[0] = 0x04;
+	/* One certificate generation, as kcert_load makes it from conf. */
+	g->g_no = 1;
+	snprintf(g->g_cert_uri, sizeof(g->g_cert_uri), "%s", conf.cert_uri);
+	g->g_from = INT64_MIN;
+	g->g_valid_from = conf.valid_from;
+	g->g_valid_to = conf.valid_to;
+	atomic_store(&kmsd.ngens, 1);
 	return 0;
 }
 
@@ -215,9 +224,9 @@ test_init(void **state)
 	expect_str(doc, "//k:KmsCertificate/k:UserKeyOffset", "0");
 	expect_str(doc, "//k:KmsCertificate/k:UserIdFormat", "2");
 	expect_str(doc, "//k:KmsCertificate/k:ParameterSet", "1");
-	hex_upper(kmsd.pub_enc_key, sizeof(kmsd.pub_enc_key), hex);
+	hex_upper(kmsd.gens[0].g_pub_enc, sizeof(kmsd.gens[0].g_pub_enc), hex);
 	expect_str(doc, "//k:KmsCertificate/k:PubEncKey", hex);
-	hex_upper(kmsd.pub_auth_key, sizeof(kmsd.pub_auth_key), hex);
+	hex_upper(kmsd.gens[0].g_pub_auth, sizeof(kmsd.gens[0].g_pub_auth), hex);
 	expect_str(doc, "//k:KmsCertificate/k:PubAuthKey", hex);
 	expect_str(doc, "//k:KmsDomainList/k:KmsDomain", "example.org");
 	assert_int_equal(xp_count(doc, "//k:KmsError"), 0);

@@ -535,6 +535,83 @@ test_certs(void **state)
 	rm_dir(dir);
 }
 
+/* What store_gen_foreach saw. */
+struct gen_walk_t {
+	unsigned	 gw_gens[4];
+	char		 gw_uri[STORE_URI_MAX + 1];
+	size_t		 gw_n;
+};
+
+static int
+gen_cb(void *arg, const struct store_gen *g)
+{
+	struct gen_walk_t	*w = arg;
+
+	if (w->gw_n < 4)
+		w->gw_gens[w->gw_n] = g->sg_gen;
+	if (w->gw_n == 0)
+		snprintf(w->gw_uri, sizeof(w->gw_uri), "%s", g->sg_cert_uri);
+	w->gw_n++;
+	return 0;
+}
+
+/* Certificate generations (kms_gens): add, refusals, order, the cache. */
+static void
+test_gens(void **state)
+{
+	struct gen_walk_t	 w = { 0 };
+	struct store_gen	 g;
+	struct store		*st;
+	char			 dir[256];
+	uint64_t		 v;
+
+	tmp_dir(dir, sizeof(dir));
+	st = open_at(dir, 0, 0);
+	memset(&g, 0, sizeof(g));
+	g.sg_gen = 3;
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert3.kms.a.org");
+	g.sg_valid_from = 2000;
+	g.sg_valid_to = 3000;
+	assert_int_equal(store_gen_add(st, &g, T_NOW, &v), STORE_OK);
+	assert_int_equal(v, 1);		/* the CertCache changed */
+	g.sg_gen = 2;
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert2.kms.a.org");
+	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_OK);
+	/* Taken: the generation, the CertUri. */
+	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_EXISTS);
+	g.sg_gen = 4;
+	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_EXISTS);
+	/* Refused arguments: generation 1 is [kms]'s, empty validity, no
+	   CertUri, a number past the limit. */
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert4.kms.a.org");
+	g.sg_gen = 1;
+	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_ARGS);
+	g.sg_gen = 4;
+	g.sg_valid_to = g.sg_valid_from;
+	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_ARGS);
+	g.sg_valid_to = 3000;
+	g.sg_cert_uri[0] = '\0';
+	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_ARGS);
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert4.kms.a.org");
+	g.sg_gen = STORE_GENS_MAX + 1;
+	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_LIMIT);
+	assert_int_equal(store_gen_add(NULL, &g, T_NOW, NULL), STORE_ERR_ARGS);
+
+	assert_int_equal(store_gen_foreach(st, gen_cb, &w), STORE_OK);
+	assert_int_equal(w.gw_n, 2);
+	assert_int_equal(w.gw_gens[0], 2);
+	assert_int_equal(w.gw_gens[1], 3);
+	assert_string_equal(w.gw_uri, "cert2.kms.a.org");
+	assert_int_equal(store_cache_version(st, &v), STORE_OK);
+	assert_int_equal(v, 2);
+	store_close(st);
+
+	/* A row is never changed, even by hand. */
+	assert_int_not_equal(raw_exec(dir, "UPDATE kms_gens SET valid_from = 0"),
+	    0);
+	rm_dir(dir);
+}
+
 /* The cache version is persistent and only grows, also across reopen. */
 static void
 test_cache_reopen(void **state)
@@ -1055,6 +1132,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_revocations),
 		cmocka_unit_test(test_certs),
+		cmocka_unit_test(test_gens),
 		cmocka_unit_test(test_cache_reopen),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_migrate_old),
