@@ -182,6 +182,8 @@ static bool	 boot_math_ok;	/* the math self-tests passed at boot */
  * for the console's hsm login (it moves to error instead).  Returns
  * hsm_open's status (the state tells how far the rest went).
  */
+#define KMSD_WHY_LONG	512	/* a reason for the log (the audit's is shorter) */
+
 static enum hsm_status
 boot_unlock(struct kmsd *k, const struct kms_conf *conf, const char *pin,
     bool math_ok, const char *who)
@@ -190,7 +192,7 @@ boot_unlock(struct kmsd *k, const struct kms_conf *conf, const char *pin,
 	struct hsm_conf		 hc;
 	char			 why[STATE_WHY_MAX];
 	char			 failed[STATE_WHY_MAX / 2];
-	char			 gens_why[STATE_WHY_MAX / 2];
+	char			 gens_why[KMSD_WHY_LONG];
 	enum hsm_status		 st;
 	enum kcert_status	 ks;
 	hsm_key_id		 id;
@@ -251,7 +253,9 @@ boot_unlock(struct kmsd *k, const struct kms_conf *conf, const char *pin,
 	/* Every certificate generation's master secrets and public keys. */
 	if ((ks = kcert_load(k, &st, gens_why, sizeof(gens_why))) !=
 	    KCERT_OK) {
-		snprintf(why, sizeof(why), "KMS certificate: %s", gens_why);
+		log_err("boot: KMS certificate: %s", gens_why);
+		snprintf(why, sizeof(why), "KMS certificate: %.*s",
+		    (int)(sizeof(why) - sizeof("KMS certificate: ")), gens_why);
 		(void)state_set(KMS_STATE_ERROR, who, why);
 		return HSM_OK;
 	}

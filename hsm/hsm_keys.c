@@ -869,6 +869,28 @@ is_ours(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE obj)
 	return false;
 }
 
+/* see hsm_local.h */
+enum hsm_status
+hsm_ours_left(struct hsm *h, size_t *n)
+{
+	enum hsm_status		 status;
+	struct hsm_session	 s;
+	CK_OBJECT_HANDLE	*objs = NULL;
+	size_t			 nobjs = 0, i;
+
+	if (h == NULL || n == NULL)
+		return HSM_ERR_ARGS;
+	*n = 0;
+	hsm_session_get(h, &s);
+	status = list_objects(h, s.hs_sess, NULL, &objs, &nobjs);
+	for (i = 0; status == HSM_OK && i < nobjs; i++)
+		if (is_ours(h, s.hs_sess, objs[i]))
+			(*n)++;
+	hsm_session_put(h, &s, CKR_OK);
+	free(objs);
+	return status;
+}
+
 /* see hsm.h */
 enum hsm_status
 hsm_destroy_all(struct hsm *h)

@@ -213,6 +213,11 @@ enum hsm_status	 hsm_scan_label(struct hsm *h, const char *label);
 enum hsm_status	 hsm_keys_relink(struct hsm *h, CK_SESSION_HANDLE s,
 		    size_t *missing);
 enum hsm_status	 hsm_label_in_token(struct hsm *h, const char *label);
+/*
+ * How many of the appliance's objects (any label: the generations' master
+ * secrets too) the token still holds, into *n.  For zeroize's check.
+ */
+enum hsm_status	 hsm_ours_left(struct hsm *h, size_t *n);
 enum hsm_status	 hsm_ckid_new(struct hsm *h, enum hsm_key_class kc,
 		    uint8_t out[HSM_CKID_LEN]);
 enum hsm_status	 hsm_get_attr(struct hsm *h, CK_SESSION_HANDLE s,

@@ -21,7 +21,7 @@ hsm_zeroize(struct hsm *h)
 {
 	enum hsm_status		 status = HSM_ERR_GENERAL, st;
 	struct hsm_session	 s;
-	size_t			 i;
+	size_t			 i, left = 0;
 
 	if (h == NULL)
 		return HSM_ERR_ARGS;
@@ -35,6 +35,14 @@ hsm_zeroize(struct hsm *h)
 		log_err("%s: the token is logged out: its private objects "
 		    "cannot be destroyed", __func__);
 		status = HSM_ERR_LOCKED;
+	}
+	/* Every object of ours, whatever its label (kms.master.*.<n>). */
+	st = hsm_ours_left(h, &left);
+	if (st != HSM_OK || left != 0) {
+		log_err("%s: %zu of the appliance's objects are still in the "
+		    "token (%s)", __func__, left, hsm_strerror(st));
+		if (status == HSM_OK)
+			status = st != HSM_OK ? st : HSM_ERR_GENERAL;
 	}
 	for (i = 0; i < sizeof(zeroize_labels) / sizeof(zeroize_labels[0]);
 	    i++) {

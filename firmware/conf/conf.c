@@ -265,6 +265,18 @@ is_uri_char(unsigned char c)
 	return c > 0x20 && c < 0x7f && strchr("<>\"{}|\\^`", c) == NULL;
 }
 
+/* see conf.h */
+bool
+conf_uri_ok(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) >= CONF_STR_MAX)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!is_uri_char((unsigned char)*s))
+			return false;
+	return true;
+}
+
 /*
  * True when s is well-formed UTF-8 without control characters: what an
  * xsd:string value and a log line may hold.

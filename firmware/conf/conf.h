@@ -210,6 +210,12 @@ int		 conf_load(const char *path, struct kms_conf *conf,
 int		 conf_parse_datetime(const char *s, int64_t *out);
 
 /*
+ * A URI value as [kms] kms_uri and cert_uri take it: not empty, shorter
+ * than CONF_STR_MAX, printable ASCII without blanks or <>"{}|\^`.
+ */
+bool		 conf_uri_ok(const char *s);
+
+/*
  * The i-th key of the file as "section.name" (i from 0, section by
  * section as conf.c's key table lists them) into out; *list is set for
  * the list keys (kms.domains, auth.key_files) that conf_set refuses.

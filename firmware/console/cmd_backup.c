@@ -176,6 +176,7 @@ cmd_backup_create(struct console *c, int argc, char **argv)
 	hsm_key_id		 bk, masters[2 * KMSD_GENS_MAX];
 	const struct kmsd_gen	*g;
 	size_t			 nm;
+	bool			 locked = false;
 	char			 dir[BOARD_PATH_MAX], snap[BOARD_PATH_MAX];
 	char			 name[BACKUP_NAME_MAX], path[BOARD_PATH_MAX];
 	uint8_t			*db = NULL, *file = NULL, *chk = NULL;
@@ -221,6 +222,10 @@ cmd_backup_create(struct console *c, int argc, char **argv)
 		return 1;
 	}
 	(void)unlink(snap);	/* a leftover of an interrupted backup */
+	/* The store's generations and their master secrets as one: no
+	   rotation in between (kcert.h). */
+	kcert_lock();
+	locked = true;
 	if ((rc = store_snapshot(console_store(c), snap)) != STORE_OK) {
 		console_printf(c, "backup create: store snapshot: %s\n",
 		    store_strerror(rc));
@@ -236,6 +241,8 @@ cmd_backup_create(struct console *c, int argc, char **argv)
 		masters[nm++] = g->g_sakke;
 		masters[nm++] = g->g_eccsi;
 	}
+	kcert_unlock();
+	locked = false;
 	hs = hsm_backup_create(k->hsm, bk, masters, nm, db, dblen,
 	    (uint64_t)now, &file, &flen);
 	if (hs != HSM_OK) {
@@ -278,6 +285,8 @@ cmd_backup_create(struct console *c, int argc, char **argv)
 	log_info("console: backup %s written (%zu bytes)", name, flen);
 	ret = 0;
  fail:
+	if (locked)
+		kcert_unlock();
 	(void)unlink(snap);
 	free(db);
 	free(file);

@@ -157,6 +157,12 @@ cmd_certcache_add(struct console *c, int argc, char **argv)
 		    ref.cr_role);
 		goto fail;
 	}
+	if (kcert_find(c->conf.kmsd, ref.cr_cert_uri) != NULL ||
+	    strcmp(c->conf.kmsd->conf->cert_uri, ref.cr_cert_uri) == 0) {
+		console_printf(c, "certcache add: %s: CertUri %s is this KMS's "
+		    "own certificate\n", argv[1], ref.cr_cert_uri);
+		goto fail;
+	}
 	rc = store_cert_put(console_store(c), ref.cr_cert_uri, ref.cr_kms_uri,
 	    xml, console_now_wall(c), &version);
 	if (rc != STORE_OK) {
@@ -253,7 +259,8 @@ list_gens(struct console *c, const struct kmsd *k, int64_t now)
 			continue;
 		console_printf(c, "  %u %s %s .. %s %s\n", g->g_no,
 		    g->g_cert_uri[0] != '\0' ? g->g_cert_uri : "(no CertUri)",
-		    console_utc(info.valid_from, a, sizeof(a)),
+		    console_utc(g->g_no > 1 ? g->g_from : info.valid_from, a,
+		    sizeof(a)),
 		    console_utc(info.valid_to, b, sizeof(b)),
 		    g == cur ? "in force" : g->g_from > now ? "next" :
 		    "previous");
@@ -315,12 +322,13 @@ cmd_cert_show(struct console *c, int argc, char **argv)
 }
 
 /*
- * cert rotate CERTURI [FROM|next [TO]] confirm: a new certificate
+ * cert rotate CERTURI [FROM|next [TO]] [confirm]: a new certificate
  * generation (kcert_rotate).  FROM is an xsd:dateTime that must be a key
  * period start at or after the earliest allowed one ("next" or nothing:
  * that earliest one); TO defaults to FROM plus the first generation's
- * validity length.  The last word must be "confirm": the rotation draws
- * master secrets that cannot be taken back.
+ * validity length.  Without "confirm" as the last word it only says what
+ * it would do: the rotation draws master secrets that cannot be taken
+ * back.
  */
 static int
 cmd_cert_rotate(struct console *c, int argc, char **argv)
@@ -331,14 +339,11 @@ cmd_cert_rotate(struct console *c, int argc, char **argv)
 	enum kcert_status	 ks;
 	int64_t			 now = console_now_wall(c), earliest, from, to;
 	char			 a[32], b[32];
+	bool			 confirm;
 
-	if (strcmp(argv[argc - 1], "confirm") != 0) {
-		console_printf(c, "cert rotate: draws new master secrets and "
-		    "starts a new KMS certificate; clients must fetch it and "
-		    "new key sets. To go on, end the command with: confirm\n");
-		return 1;
-	}
-	argc--;
+	confirm = strcmp(argv[argc - 1], "confirm") == 0;
+	if (confirm)
+		argc--;
 	if (argc < 2) {
 		console_printf(c, "usage: cert rotate CERTURI [FROM|next [TO]] "
 		    "confirm\n");
@@ -349,7 +354,14 @@ cmd_cert_rotate(struct console *c, int argc, char **argv)
 		    "operational\n");
 		return 1;
 	}
-	if ((ks = kcert_earliest(k, now, &earliest)) != KCERT_OK) {
+	if (cf->cert_uri[0] == '\0') {
+		console_printf(c, "cert rotate: the first certificate has no "
+		    "CertUri: set kms.cert_uri (config set) and reboot first, "
+		    "so that clients can tell the generations apart\n");
+		return 1;
+	}
+	ks = kcert_earliest(k, now, &earliest);
+	if (ks != KCERT_OK) {
 		console_printf(c, "cert rotate: %s\n", kcert_strerror(ks));
 		return 1;
 	}
@@ -366,7 +378,16 @@ cmd_cert_rotate(struct console *c, int argc, char **argv)
 		    "xsd:dateTime YYYY-MM-DDThh:mm:ssZ\n", argv[3]);
 		return 1;
 	}
-	ks = kcert_rotate(k, argv[1], from, to, now, &g);
+	if (!confirm) {
+		console_printf(c, "cert rotate: would draw new master secrets "
+		    "for certificate %s serving key periods from %s until %s; "
+		    "clients then fetch it and new key sets. To go on, end "
+		    "the command with: confirm\n", argv[1],
+		    console_utc(from, a, sizeof(a)),
+		    console_utc(to, b, sizeof(b)));
+		return 1;
+	}
+	ks = kcert_rotate(k, argv[1], from, to, &g);
 	switch (ks) {
 	case KCERT_OK:
 		break;
@@ -377,8 +398,14 @@ cmd_cert_rotate(struct console *c, int argc, char **argv)
 		    console_utc(earliest, a, sizeof(a)));
 		return 1;
 	case KCERT_ERR_EXISTS:
-		console_printf(c, "cert rotate: CertUri %s is in use\n",
+		console_printf(c, "cert rotate: CertUri %s is in use (a "
+		    "generation or an external certificate has it)\n",
 		    argv[1]);
+		return 1;
+	case KCERT_ERR_ARGS:
+		console_printf(c, "cert rotate: CERTURI '%s' is not a URI (no "
+		    "blanks, control or non-ASCII characters, <>\"{}|\\^`; "
+		    "at most %d characters)\n", argv[1], CONF_STR_MAX - 1);
 		return 1;
 	case KCERT_ERR_LIMIT:
 		console_printf(c, "cert rotate: %s (%d generations)\n",
@@ -390,8 +417,8 @@ cmd_cert_rotate(struct console *c, int argc, char **argv)
 	}
 	console_printf(c, "generation %u: %s serves key periods from %s "
 	    "(valid until %s)\n", g->g_no, g->g_cert_uri,
-	    console_utc(g->g_valid_from, a, sizeof(a)), console_utc(g->g_valid_to, b,
-	    sizeof(b)));
+	    console_utc(g->g_from, a, sizeof(a)),
+	    console_utc(g->g_valid_to, b, sizeof(b)));
 	list_gens(c, k, now);
 	return 0;
 }

@@ -8,15 +8,17 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "board.h"
+#include "conf.h"
 #include "crypto.h"
 #include "hsm.h"
 #include "kcert.h"
 #include "store.h"
 
-/* One rotation at a time (the console and the panel). */
-static pthread_mutex_t	 kc_rotate_mtx = PTHREAD_MUTEX_INITIALIZER;
+/* Rotations, kcert_forget and kcert_lock: one at a time. */
+static pthread_mutex_t	 kc_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 /* see kcert.h */
 const char *
@@ -34,6 +36,8 @@ kcert_strerror(int status)
 	case KCERT_ERR_EXISTS:		return "that CertUri is in use";
 	case KCERT_ERR_LIMIT:		return "no room for another generation";
 	case KCERT_ERR_TIME:		return "not a usable key period start";
+	case KCERT_ERR_NO_URI:		return "the first certificate has no "
+					    "CertUri ([kms] cert_uri)";
 	default:			return "general failure";
 	}
 }
@@ -87,20 +91,22 @@ gen_keys(struct hsm *h, struct kmsd_gen *g, enum hsm_status *hst)
 
 	if (gen_labels(g->g_no, ls, le) != 0)
 		return KCERT_ERR_ARGS;
-	if ((st = hsm_key_find(h, HSM_KC_MASTER_SAKKE, ls, &g->g_sakke)) !=
-	    HSM_OK ||
-	    (st = hsm_key_find(h, HSM_KC_MASTER_ECCSI, le, &g->g_eccsi)) !=
-	    HSM_OK) {
+	st = hsm_key_find(h, HSM_KC_MASTER_SAKKE, ls, &g->g_sakke);
+	if (st == HSM_OK)
+		st = hsm_key_find(h, HSM_KC_MASTER_ECCSI, le, &g->g_eccsi);
+	if (st != HSM_OK) {
 		*hst = st;
 		return st == HSM_ERR_NOT_FOUND ? KCERT_ERR_UNPROVISIONED :
 		    KCERT_ERR_HSM;
 	}
-	if ((st = hsm_master_use(h, g->g_sakke, compute_zs, g->g_pub_enc)) !=
-	    HSM_OK ||
-	    (st = hsm_master_use(h, g->g_eccsi, compute_kpak,
-	    g->g_pub_auth)) != HSM_OK) {
+	st = hsm_master_use(h, g->g_sakke, compute_zs, g->g_pub_enc);
+	if (st == HSM_OK)
+		st = hsm_master_use(h, g->g_eccsi, compute_kpak,
+		    g->g_pub_auth);
+	if (st != HSM_OK) {
 		*hst = st;
-		return st == HSM_ERR_DEVICE ? KCERT_ERR_HSM : KCERT_ERR_KEYS;
+		return st == HSM_ERR_DEVICE || st == HSM_ERR_LOCKED ?
+		    KCERT_ERR_HSM : KCERT_ERR_KEYS;
 	}
 	if (!sakke_point_is_valid(g->g_pub_enc) ||
 	    !eccsi_point_is_valid(g->g_pub_auth))
@@ -136,6 +142,16 @@ period_start(const struct kms_conf *c, uint64_t no, int64_t *start)
 	return 0;
 }
 
+/* The board's wall clock (Unix seconds). */
+static int64_t
+wall_now(void)
+{
+	const struct board	*bd = board_get();
+
+	return bd != NULL && bd->time_wall != NULL ? bd->time_wall() :
+	    (int64_t)time(NULL);
+}
+
 /* What kcert_load reads from the store. */
 struct load {
 	struct kmsd		*l_k;
@@ -165,7 +181,8 @@ load_row(void *arg, const struct store_gen *sg)
 	prev = &l->l_k->gens[l->l_n - 1];
 	memset(g, 0, sizeof(*g));
 	g->g_no = sg->sg_gen;
-	g->g_from = g->g_valid_from = sg->sg_valid_from;
+	g->g_from = sg->sg_serves_from;
+	g->g_valid_from = sg->sg_created;
 	g->g_valid_to = sg->sg_valid_to;
 	if (g->g_no <= prev->g_no || g->g_from <= prev->g_from ||
 	    strlen(sg->sg_cert_uri) >= sizeof(g->g_cert_uri)) {
@@ -203,8 +220,8 @@ kcert_load(struct kmsd *k, enum hsm_status *hst, char *why, size_t size)
 	struct load		 l;
 	int			 rc;
 
-	if (k == NULL || k->conf == NULL || k->hsm == NULL || why == NULL ||
-	    size == 0)
+	if (k == NULL || k->conf == NULL || k->hsm == NULL ||
+	    k->store == NULL || why == NULL || size == 0)
 		return KCERT_ERR_ARGS;
 	c = k->conf;
 	atomic_store(&k->ngens, 0);
@@ -229,13 +246,11 @@ kcert_load(struct kmsd *k, enum hsm_status *hst, char *why, size_t size)
 		goto done;
 	}
 	l.l_n = 1;
-	if (k->store != NULL) {
-		rc = store_gen_foreach(k->store, load_row, &l);
-		if (rc != STORE_OK && l.l_status == KCERT_OK) {
-			snprintf(why, size, "certificate generations: %s",
-			    store_strerror(rc));
-			l.l_status = KCERT_ERR_STORE;
-		}
+	rc = store_gen_foreach(k->store, load_row, &l);
+	if (rc != STORE_OK && l.l_status == KCERT_OK) {
+		snprintf(why, size, "certificate generations: %s",
+		    store_strerror(rc));
+		l.l_status = KCERT_ERR_STORE;
 	}
 done:
 	if (hst != NULL)
@@ -324,8 +339,8 @@ kcert_earliest(const struct kmsd *k, int64_t now, int64_t *out)
 {
 	const struct kms_conf	*c;
 	const struct kmsd_gen	*last;
-	uint64_t		 cur, ahead, lno;
-	int64_t			 start, lstart;
+	uint64_t		 cur, ahead, no;
+	int64_t			 start, s, issued = -1;
 	size_t			 n;
 
 	if (k == NULL || k->conf == NULL || out == NULL)
@@ -338,21 +353,101 @@ kcert_earliest(const struct kmsd *k, int64_t now, int64_t *out)
 	ahead = c->keyprov_future > 1 ? c->keyprov_future : 1;
 	if (period_start(c, cur + ahead + 1, &start) != 0)
 		return KCERT_ERR_TIME;
+	/* Whatever was released, under any window setting. */
+	if (k->store != NULL && store_issued_max(k->store, &issued) !=
+	    STORE_OK)
+		return KCERT_ERR_STORE;
+	if (issued >= 0 && (uint64_t)issued >= cur + ahead + 1) {
+		if (period_start(c, (uint64_t)issued + 1, &start) != 0)
+			return KCERT_ERR_TIME;
+	}
 	n = kcert_count(k);
 	last = n > 0 ? &k->gens[n - 1] : NULL;
 	if (last != NULL && last->g_no > 1 && start <= last->g_from) {
-		if (period_of(c, last->g_from, &lno, &lstart) != 0 ||
-		    period_start(c, lno + 1, &start) != 0)
+		if (period_of(c, last->g_from, &no, &s) != 0 ||
+		    period_start(c, no + 1, &start) != 0)
 			return KCERT_ERR_TIME;
 	}
 	*out = start;
 	return KCERT_OK;
 }
 
+/* serves_from is a key period start, at or after the earliest at now. */
+static enum kcert_status
+check_start(const struct kmsd *k, int64_t serves_from, int64_t valid_to,
+    int64_t now)
+{
+	enum kcert_status	 status;
+	uint64_t		 no;
+	int64_t			 earliest, start;
+
+	status = kcert_earliest(k, now, &earliest);
+	if (status != KCERT_OK)
+		return status;
+	if (serves_from < earliest || valid_to <= serves_from ||
+	    period_of(k->conf, serves_from, &no, &start) != 0 ||
+	    start != serves_from)
+		return KCERT_ERR_TIME;
+	return KCERT_OK;
+}
+
+/*
+ * Whether cert_uri is free: no generation, not [kms] cert_uri, no
+ * external certificate.  KCERT_OK, KCERT_ERR_EXISTS or KCERT_ERR_STORE.
+ */
+static enum kcert_status
+uri_free(const struct kmsd *k, const char *cert_uri)
+{
+	struct buf	 xml;
+	int		 rc;
+
+	if (kcert_find(k, cert_uri) != NULL ||
+	    strcmp(k->conf->cert_uri, cert_uri) == 0)
+		return KCERT_ERR_EXISTS;
+	buf_init(&xml, STORE_CERT_XML_MAX + 1);
+	rc = store_cert_get(k->store, cert_uri, &xml, NULL);
+	buf_free(&xml);
+	if (rc == STORE_OK)
+		return KCERT_ERR_EXISTS;
+	return rc == STORE_ERR_NOTFOUND ? KCERT_OK : KCERT_ERR_STORE;
+}
+
+/*
+ * The first generation number from after from whose labels are free in
+ * the token (a rotation that failed after making its objects leaves its
+ * number taken).  KCERT_OK, KCERT_ERR_LIMIT or KCERT_ERR_HSM.
+ */
+static enum kcert_status
+free_number(struct hsm *h, unsigned from, unsigned *out,
+    enum hsm_status *hst)
+{
+	char		 ls[HSM_LABEL_MAX + 1], le[HSM_LABEL_MAX + 1];
+	hsm_key_id	 id;
+	enum hsm_status	 a, b;
+	unsigned	 gen;
+
+	for (gen = from + 1; gen <= STORE_GENS_MAX; gen++) {
+		if (gen_labels(gen, ls, le) != 0)
+			return KCERT_ERR_ARGS;
+		a = hsm_key_find(h, HSM_KC_MASTER_SAKKE, ls, &id);
+		b = hsm_key_find(h, HSM_KC_MASTER_ECCSI, le, &id);
+		if (a == HSM_ERR_NOT_FOUND && b == HSM_ERR_NOT_FOUND) {
+			*out = gen;
+			return KCERT_OK;
+		}
+		if ((a != HSM_OK && a != HSM_ERR_NOT_FOUND) ||
+		    (b != HSM_OK && b != HSM_ERR_NOT_FOUND)) {
+			*hst = a != HSM_OK && a != HSM_ERR_NOT_FOUND ? a : b;
+			return KCERT_ERR_HSM;
+		}
+	}
+	return KCERT_ERR_LIMIT;
+}
+
 /* see kcert.h */
 enum kcert_status
-kcert_rotate(struct kmsd *k, const char *cert_uri, int64_t valid_from,
-    int64_t valid_to, int64_t now, const struct kmsd_gen **out)
+kcert_rotate(struct kmsd *k, const char *cert_uri, int64_t serves_from,
+    int64_t valid_to, const struct kmsd_gen **out)
 {
 	enum kcert_status	 status = KCERT_ERR_GENERAL;
 	struct store_gen	 sg;
@@ -360,20 +455,20 @@ kcert_rotate(struct kmsd *k, const char *cert_uri, int64_t valid_from,
 	hsm_key_id		 kek, id;
 	enum hsm_status		 st = HSM_OK;
 	char			 ls[HSM_LABEL_MAX + 1], le[HSM_LABEL_MAX + 1];
-	int64_t			 earliest, start;
-	uint64_t		 no;
-	unsigned		 gen;
+	int64_t			 now;
+	unsigned		 gen = 0;
 	size_t			 n;
 	int			 rc;
 
 	if (out != NULL)
 		*out = NULL;
-	if (k == NULL || k->hsm == NULL || k->store == NULL ||
-	    cert_uri == NULL || cert_uri[0] == '\0' ||
-	    strlen(cert_uri) >= sizeof(k->gens[0].g_cert_uri) ||
-	    strlen(cert_uri) > STORE_URI_MAX)
+	if (k == NULL || k->conf == NULL || k->hsm == NULL ||
+	    k->store == NULL || !conf_uri_ok(cert_uri) ||
+	    strlen(cert_uri) >= sizeof(k->gens[0].g_cert_uri))
 		return KCERT_ERR_ARGS;
-	pthread_mutex_lock(&kc_rotate_mtx);
+	if (k->conf->cert_uri[0] == '\0')
+		return KCERT_ERR_NO_URI;
+	pthread_mutex_lock(&kc_mtx);
 	n = kcert_count(k);
 	if (n == 0) {
 		status = KCERT_ERR_KEYS;
@@ -383,75 +478,70 @@ kcert_rotate(struct kmsd *k, const char *cert_uri, int64_t valid_from,
 		status = KCERT_ERR_LIMIT;
 		goto done;
 	}
-	if (kcert_find(k, cert_uri) != NULL ||
-	    strcmp(k->conf->cert_uri, cert_uri) == 0) {
-		status = KCERT_ERR_EXISTS;
+	status = uri_free(k, cert_uri);
+	if (status != KCERT_OK)
 		goto done;
-	}
-	if ((status = kcert_earliest(k, now, &earliest)) != KCERT_OK)
-		goto done;
-	status = KCERT_ERR_TIME;
-	if (valid_from < earliest || valid_to <= valid_from ||
-	    period_of(k->conf, valid_from, &no, &start) != 0 ||
-	    start != valid_from)
+	now = wall_now();
+	status = check_start(k, serves_from, valid_to, now);
+	if (status != KCERT_OK)
 		goto done;
 
-	/* The next free generation number: a rotation that failed after
-	   making its token objects leaves that number taken. */
 	status = KCERT_ERR_HSM;
-	if ((st = hsm_key_find(k->hsm, HSM_KC_KEK, HSM_LABEL_KEK, &kek)) !=
-	    HSM_OK)
+	st = hsm_key_find(k->hsm, HSM_KC_KEK, HSM_LABEL_KEK, &kek);
+	if (st != HSM_OK)
 		goto done;
-	for (gen = k->gens[n - 1].g_no + 1; gen <= STORE_GENS_MAX; gen++) {
-		if (gen_labels(gen, ls, le) != 0)
-			goto done;
-		if (hsm_key_find(k->hsm, HSM_KC_MASTER_SAKKE, ls, &id) ==
-		    HSM_ERR_NOT_FOUND &&
-		    hsm_key_find(k->hsm, HSM_KC_MASTER_ECCSI, le, &id) ==
-		    HSM_ERR_NOT_FOUND)
-			break;
-	}
-	if (gen > STORE_GENS_MAX) {
-		status = KCERT_ERR_LIMIT;
+	status = free_number(k->hsm, k->gens[n - 1].g_no, &gen, &st);
+	if (status != KCERT_OK || gen_labels(gen, ls, le) != 0)
 		goto done;
-	}
-	if ((st = hsm_master_create(k->hsm, HSM_KC_MASTER_SAKKE, ls, kek,
-	    sakke_q, sizeof(sakke_q), &id)) != HSM_OK ||
-	    (st = hsm_master_create(k->hsm, HSM_KC_MASTER_ECCSI, le, kek,
-	    eccsi_q, sizeof(eccsi_q), &id)) != HSM_OK)
+	status = KCERT_ERR_HSM;
+	st = hsm_master_create(k->hsm, HSM_KC_MASTER_SAKKE, ls, kek, sakke_q,
+	    sizeof(sakke_q), &id);
+	if (st == HSM_OK)
+		st = hsm_master_create(k->hsm, HSM_KC_MASTER_ECCSI, le, kek,
+		    eccsi_q, sizeof(eccsi_q), &id);
+	if (st != HSM_OK)
 		goto done;
 
 	g = &k->gens[n];
 	memset(g, 0, sizeof(*g));
 	g->g_no = gen;
 	memcpy(g->g_cert_uri, cert_uri, strlen(cert_uri) + 1);
-	g->g_from = g->g_valid_from = valid_from;
+	g->g_from = serves_from;
+	g->g_valid_from = now;
 	g->g_valid_to = valid_to;
-	if ((status = gen_keys(k->hsm, g, &st)) != KCERT_OK)
+	status = gen_keys(k->hsm, g, &st);
+	if (status != KCERT_OK)
 		goto done;
 
+	/* The token work took a while: is the start still safe? */
+	status = check_start(k, serves_from, valid_to, wall_now());
+	if (status != KCERT_OK)
+		goto done;
+	atomic_store_explicit(&k->ngens, n + 1, memory_order_release);
 	memset(&sg, 0, sizeof(sg));
 	sg.sg_gen = gen;
 	memcpy(sg.sg_cert_uri, cert_uri, strlen(cert_uri) + 1);
-	sg.sg_valid_from = valid_from;
+	sg.sg_serves_from = serves_from;
 	sg.sg_valid_to = valid_to;
-	rc = store_gen_add(k->store, &sg, now, NULL);
+	sg.sg_created = now;
+	rc = store_gen_add(k->store, &sg);
 	if (rc != STORE_OK) {
+		atomic_store_explicit(&k->ngens, n, memory_order_release);
+		log_warnx("%s: generation %u not recorded: %s", __func__, gen,
+		    store_strerror(rc));
 		status = rc == STORE_ERR_EXISTS ? KCERT_ERR_EXISTS :
 		    KCERT_ERR_STORE;
 		goto done;
 	}
-	atomic_store_explicit(&k->ngens, n + 1, memory_order_release);
 	log_info("kcert: certificate generation %u (%s) serves key periods "
-	    "from %" PRId64 " (period %" PRIu64 ")", gen, cert_uri,
-	    valid_from, no);
+	    "from %" PRId64, gen, cert_uri, serves_from);
 	if (out != NULL)
 		*out = g;
 	status = KCERT_OK;
 done:
 	if (status == KCERT_ERR_HSM)
 		log_warnx("%s: %s", __func__, hsm_strerror(st));
-	pthread_mutex_unlock(&kc_rotate_mtx);
+	pthread_mutex_unlock(&kc_mtx);
 	return status;
 }
 
@@ -461,6 +551,22 @@ kcert_forget(struct kmsd *k)
 {
 	if (k == NULL)
 		return;
+	pthread_mutex_lock(&kc_mtx);
 	atomic_store(&k->ngens, 0);
 	explicit_bzero(k->gens, sizeof(k->gens));	/* key ids, public keys */
+	pthread_mutex_unlock(&kc_mtx);
+}
+
+/* see kcert.h */
+void
+kcert_lock(void)
+{
+	pthread_mutex_lock(&kc_mtx);
+}
+
+/* see kcert.h */
+void
+kcert_unlock(void)
+{
+	pthread_mutex_unlock(&kc_mtx);
 }

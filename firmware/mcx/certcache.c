@@ -11,10 +11,10 @@
  *                            a KmsCertCache; unknown: 404 + KmsError
  *
  * The certificates are the documents kms-admin stored (KmsCertificate,
- * Role="External", or SignedKmsCertificate), copied as they are, after
- * the KMS's own certificate generations other than the one init serves
- * now (Role="Root": the next one once `cert rotate` scheduled it, the
- * previous ones; kcert.h).  cert/<CertUri> finds every generation.
+ * Role="External", or SignedKmsCertificate), copied as they are.
+ * cert/<CertUri> also finds every generation of the KMS's own
+ * certificate (Role="Root", kcert.h): a client meets an unknown CertUri
+ * in a key set after `cert rotate` and fetches it there.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,28 +59,6 @@ cc_add(void *arg, const struct store_cert *cert)
 	return rc == XML_OK ? 0 : -1;
 }
 
-/* The KMS's own generations but the one in force now, into cc. */
-static int
-cc_add_own(struct mcx_req *r, struct xml_certcache *cc)
-{
-	const struct kmsd_gen	*now, *g;
-	struct kms_cert_info	 info;
-	size_t			 i;
-
-	now = kcert_for(r->mr_kmsd, r->mr_now);
-	for (i = 0; (g = kcert_get(r->mr_kmsd, i)) != NULL; i++) {
-		if (g == now)
-			continue;
-		if (kcert_info(r->mr_kmsd, g, &info) != XML_OK ||
-		    xml_certcache_add_info(cc, &info) != XML_OK) {
-			log_warnx("%s: certificate generation %u not usable",
-			    __func__, g->g_no);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /*
  * Sign the answer in r's body when the user has a TrK (security
  * extension; no rotation here).  0 go on, 1 refused and answered (503),
@@ -108,6 +86,7 @@ cc_sign(struct mcx_req *r)
 	return 0;
 }
 
+/* The response of r: KmsCertCache with every certificate (all) or none. */
 static int
 cc_answer(struct mcx_req *r, bool all, uint64_t version)
 {
@@ -125,8 +104,6 @@ cc_answer(struct mcx_req *r, bool all, uint64_t version)
 			goto done;
 		if (!all)
 			break;
-		if (cc_add_own(r, cc) != 0)
-			goto done;
 		rc = store_cert_foreach(r->mr_kmsd->store, &v2, cc_add, cc);
 		if (rc != STORE_OK) {
 			status = mcx_refuse(r, 503, "store unavailable", NULL,

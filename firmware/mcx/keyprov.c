@@ -374,7 +374,8 @@ mcx_keyprov(const struct http_request *req, struct http_response *res,
 	    &from, &to) != CRYPTO_OK)
 		goto done;
 	/* The certificate generation of the period (kcert.h). */
-	if ((gen = kcert_for(r.mr_kmsd, unix_from_ntp(from))) == NULL) {
+	gen = kcert_for(r.mr_kmsd, unix_from_ntp(from));
+	if (gen == NULL) {
 		status = mcx_refuse(&r, 503, "HSM unavailable", NULL, NULL,
 		    (int64_t)want);
 		goto done;

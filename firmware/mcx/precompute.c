@@ -252,7 +252,8 @@ pc_pass(struct kmsd *k)
 	if (to + 1 - now_ntp > c->precompute_lead)
 		return;				/* not yet */
 	next = cur + 1;
-	if ((gen = kcert_for(k, unix_from_ntp(to + 1))) == NULL)
+	gen = kcert_for(k, unix_from_ntp(to + 1));
+	if (gen == NULL)
 		return;				/* no keys (zeroized) */
 	pthread_mutex_lock(&pc.pc_mtx);
 	if (!pc.pc_have_period || pc.pc_period != next) {

@@ -216,14 +216,14 @@ store_cert_foreach(struct store *st, uint64_t *version, store_cert_fn *fn,
 
 /* see store.h */
 int
-store_gen_add(struct store *st, const struct store_gen *g, int64_t now,
-    uint64_t *version)
+store_gen_add(struct store *st, const struct store_gen *g)
 {
 	struct store_conn	*cn;
 	int			 status;
 
 	if (st == NULL || g == NULL || g->sg_gen < 2 ||
-	    g->sg_valid_to <= g->sg_valid_from ||
+	    g->sg_valid_to <= g->sg_serves_from ||
+	    g->sg_created > g->sg_serves_from ||
 	    !store_text_ok(g->sg_cert_uri, STORE_URI_MAX, false))
 		return STORE_ERR_ARGS;
 	if (g->sg_gen > STORE_GENS_MAX)
@@ -232,11 +232,29 @@ store_gen_add(struct store *st, const struct store_gen *g, int64_t now,
 	if (status != STORE_OK)
 		return status;
 	status = store_run(cn, ST_GEN_ADD, STORE_ARGS(STORE_INT(g->sg_gen),
-	    STORE_TEXT(g->sg_cert_uri), STORE_INT(g->sg_valid_from),
-	    STORE_INT(g->sg_valid_to), STORE_INT(now)), false);
-	if (status == STORE_OK)
-		status = cache_bump(cn, version);
+	    STORE_TEXT(g->sg_cert_uri), STORE_INT(g->sg_serves_from),
+	    STORE_INT(g->sg_valid_to), STORE_INT(g->sg_created)), false);
 	return store_write_end(st, cn, status);
+}
+
+/* The row of ST_ISSUED_MAX. */
+static int
+issued_max_row(void *arg, sqlite3_stmt *s, size_t i)
+{
+	(void)i;
+	*(int64_t *)arg = sqlite3_column_int64(s, 0);
+	return STORE_OK;
+}
+
+/* see store.h */
+int
+store_issued_max(struct store *st, int64_t *period_no)
+{
+	if (st == NULL || period_no == NULL)
+		return STORE_ERR_ARGS;
+	*period_no = -1;
+	return store_get(st, ST_ISSUED_MAX, NULL, 0, issued_max_row,
+	    period_no);
 }
 
 /* The caller's callback of store_gen_foreach. */
@@ -261,7 +279,7 @@ gen_all_row(void *arg, sqlite3_stmt *s, size_t i)
 	g.sg_gen = (unsigned)n;
 	store_copy(g.sg_cert_uri, sizeof(g.sg_cert_uri),
 	    sqlite3_column_text(s, 1));
-	g.sg_valid_from = sqlite3_column_int64(s, 2);
+	g.sg_serves_from = sqlite3_column_int64(s, 2);
 	g.sg_valid_to = sqlite3_column_int64(s, 3);
 	g.sg_created = sqlite3_column_int64(s, 4);
 	return gw->gw_fn(gw->gw_arg, &g);

@@ -165,20 +165,34 @@ static const char schema_v3_post[] =
 /*
  * Migration 4: the generations of the KMS's own certificate after the
  * first (`cert rotate`, firmware/kcert): which CertUri, from which key
- * period start its master secrets serve, its ValidTo.  The master
- * secrets themselves are in the token (labels kms.master.sakke.<gen>,
- * kms.master.eccsi.<gen>).  A generation is never changed once added.
+ * period start its master secrets serve, its ValidTo, when it was made
+ * (its ValidFrom).  The master secrets themselves are in the token
+ * (labels kms.master.sakke.<gen>, kms.master.eccsi.<gen>).  A generation
+ * is never changed; each new one comes after every other in number and
+ * start; a CertUri is either a generation's or an external
+ * certificate's, never both.
  */
 static const char schema_v4[] =
 	"CREATE TABLE kms_gens (\n"
 	"	gen		INTEGER PRIMARY KEY CHECK (gen >= 2),\n"
 	"	cert_uri	TEXT NOT NULL UNIQUE CHECK (cert_uri <> ''),\n"
-	"	valid_from	INTEGER NOT NULL,\n"
-	"	valid_to	INTEGER NOT NULL CHECK (valid_to > valid_from),\n"
-	"	created		INTEGER NOT NULL\n"
+	"	serves_from	INTEGER NOT NULL,\n"
+	"	valid_to	INTEGER NOT NULL CHECK (valid_to > serves_from),\n"
+	"	created		INTEGER NOT NULL CHECK (created <= serves_from)\n"
 	") STRICT;\n"
 	"CREATE TRIGGER kms_gens_no_update BEFORE UPDATE ON kms_gens\n"
-	"    BEGIN SELECT RAISE(ABORT, 'a generation is never changed'); END;\n";
+	"    BEGIN SELECT RAISE(ABORT, 'a generation is never changed'); END;\n"
+	"CREATE TRIGGER kms_gens_in_order BEFORE INSERT ON kms_gens\n"
+	"    WHEN NEW.gen <= (SELECT COALESCE(MAX(gen), 1) FROM kms_gens) OR\n"
+	"    NEW.serves_from <= (SELECT COALESCE(MAX(serves_from), NEW.serves_from - 1)\n"
+	"    FROM kms_gens)\n"
+	"    BEGIN SELECT RAISE(ABORT, 'a generation comes after the others'); END;\n"
+	"CREATE TRIGGER kms_gens_not_external BEFORE INSERT ON kms_gens\n"
+	"    WHEN NEW.cert_uri IN (SELECT cert_uri FROM kms_certs)\n"
+	"    BEGIN SELECT RAISE(ABORT, 'an external certificate has it'); END;\n"
+	"CREATE TRIGGER kms_certs_not_own BEFORE INSERT ON kms_certs\n"
+	"    WHEN NEW.cert_uri IN (SELECT cert_uri FROM kms_gens)\n"
+	"    BEGIN SELECT RAISE(ABORT, 'a generation has it'); END;\n";
 
 /* see store_local.h */
 const struct store_migration store_migrations[] = {

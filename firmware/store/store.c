@@ -100,11 +100,13 @@ static const char *const store_sql[ST__COUNT] = {
 	    "SELECT cert_uri, kms_uri, xml, added FROM kms_certs "
 	    "ORDER BY cert_uri",
 	[ST_GEN_ADD] =
-	    "INSERT INTO kms_gens (gen, cert_uri, valid_from, valid_to, "
+	    "INSERT INTO kms_gens (gen, cert_uri, serves_from, valid_to, "
 	    "created) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_GEN_ALL] =
-	    "SELECT gen, cert_uri, valid_from, valid_to, created FROM kms_gens "
-	    "ORDER BY gen",
+	    "SELECT gen, cert_uri, serves_from, valid_to, created "
+	    "FROM kms_gens ORDER BY gen",
+	[ST_ISSUED_MAX] =
+	    "SELECT COALESCE(MAX(period_no), -1) FROM audit WHERE kind = 1",
 	[ST_CACHE_GET] = "SELECT version FROM cert_cache WHERE id = 1",
 	[ST_CACHE_BUMP] =
 	    "UPDATE cert_cache SET version = version + 1 WHERE id = 1 "

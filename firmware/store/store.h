@@ -318,26 +318,28 @@ int		 store_cache_version(struct store *st, uint64_t *version);
 
 /*
  * A generation after the first: its CertUri, the start of the first key
- * period its master secrets serve (= the certificate's ValidFrom) and
- * its ValidTo, Unix seconds.  The master secrets are in the token.
+ * period its master secrets serve, its ValidTo, and when it was made
+ * (the certificate's ValidFrom), Unix seconds.  The master secrets are
+ * in the token.
  */
 struct store_gen {
 	unsigned	 sg_gen;		/* 2, 3, ... */
 	char		 sg_cert_uri[STORE_URI_MAX + 1];
-	int64_t		 sg_valid_from;
+	int64_t		 sg_serves_from;
 	int64_t		 sg_valid_to;
 	int64_t		 sg_created;
 };
 
 /*
- * Add generation g (sg_gen >= 2, sg_valid_to > sg_valid_from, non-empty
- * CertUri) and bump the certificate cache version in the same transaction
- * (the CertCache carries the KMS's own generations too); *version may be
- * NULL.  STORE_ERR_EXISTS when the generation or the CertUri is taken,
- * STORE_ERR_LIMIT past STORE_GENS_MAX.  Rows are never changed.
+ * Add generation g, made at g->sg_created: sg_gen >= 2 and above every
+ * generation's, sg_serves_from after every generation's and not before
+ * sg_created, sg_valid_to > sg_serves_from, a non-empty CertUri that no
+ * generation and no external certificate has (STORE_ERR_EXISTS for a
+ * taken number or CertUri, STORE_ERR_ARGS for the rest; a trigger keeps
+ * the order even for writers other than this one).  STORE_ERR_LIMIT past
+ * STORE_GENS_MAX.  Rows are never changed.
  */
-int		 store_gen_add(struct store *st, const struct store_gen *g,
-		    int64_t now, uint64_t *version);
+int		 store_gen_add(struct store *st, const struct store_gen *g);
 
 typedef int	 store_gen_fn(void *arg, const struct store_gen *g);
 
@@ -347,6 +349,13 @@ typedef int	 store_gen_fn(void *arg, const struct store_gen *g);
  */
 int		 store_gen_foreach(struct store *st, store_gen_fn *fn,
 		    void *arg);
+
+/*
+ * The highest key period any key set was released for (the audit
+ * trail's issued records), or -1 when none was: a new generation must
+ * start after it.
+ */
+int		 store_issued_max(struct store *st, int64_t *period_no);
 
 /* Audit ------------------------------------------------------------------- */
 

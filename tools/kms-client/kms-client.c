@@ -1038,8 +1038,9 @@ init_cert(const struct opts *o, struct ucheck *uc, struct ucheck_init *cert)
  * cert.  0, or -1 (reported).
  */
 static int
-fetch_cert(const struct opts *o, struct ucheck *uc, const char *kms_uri,
-    const char *cert_uri, struct ucheck_init *cert)
+fetch_cert(const struct opts *o, struct ucheck *uc,
+    const struct ucheck_init *root, const char *cert_uri,
+    struct ucheck_init *cert)
 {
 	struct ucheck_sec	 sec;
 	struct body		 b;
@@ -1056,12 +1057,12 @@ fetch_cert(const struct opts *o, struct ucheck *uc, const char *kms_uri,
 		fail_req("cert", 0, "CertUri %s too long", cert_uri);
 		return -1;
 	}
-	if (device_post(o, uc, o->o_user, kms_uri, path, "cert", 0, &b, &a,
-	    &op, &opl, &sec) != 0)
+	if (device_post(o, uc, o->o_user, root->ui_kms_uri, path, "cert", 0,
+	    &b, &a, &op, &opl, &sec) != 0)
 		goto out;
 	if (o->o_save != NULL && save_body(o->o_save, "cert", 0, &b) != 0)
 		goto out;
-	if (a.a_status != 200 || ucheck_cert_response(uc, op, opl, kms_uri,
+	if (a.a_status != 200 || ucheck_cert_response(uc, op, opl, root,
 	    cert_uri, cert, msg, sizeof(msg)) != UCHECK_OK) {
 		fail_req("cert", 0, "%s: status %ld: %s", cert_uri,
 		    a.a_status, a.a_status == 200 ? msg : kms_error(&b));
@@ -1153,8 +1154,7 @@ run_keyprov(const struct opts *o, struct ucheck *uc, const char *uri,
 		    ncerts, want, strrchr(path, '/'), sets, UCHECK_SETS_MAX,
 		    &n, need, sizeof(need), msg, sizeof(msg))) ==
 		    UCHECK_ERR_CERT && ncerts < KC_CERTS_MAX &&
-		    fetch_cert(o, uc, cert->ui_kms_uri, need,
-		    &certs[ncerts]) == 0) {
+		    fetch_cert(o, uc, cert, need, &certs[ncerts]) == 0) {
 			if (!o->o_quiet)
 				printf("keyprov: fetched certificate %s "
 				    "(PubEncKey %02x%02x%02x%02x...)\n", need,
@@ -1348,8 +1348,8 @@ run_cache(const struct opts *o, struct ucheck *uc, const char *num,
 			    "(KmsError: %s)", a.a_status, kms_error(&b));
 			continue;
 		}
-		if (ucheck_certcache_response(uc, op, opl, &cache,
-		    &ncerts, msg, sizeof(msg)) != UCHECK_OK) {
+		if (ucheck_certcache_response(uc, op, opl, cert_uri != NULL,
+		    &cache, &ncerts, msg, sizeof(msg)) != UCHECK_OK) {
 			fail_req("certcache", k, "%s", msg);
 			continue;
 		}

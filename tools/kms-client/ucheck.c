@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -541,6 +542,8 @@ key_check(const struct ucheck *uc, xmlNodePtr cert, const char *name,
 	return s;
 }
 
+static int	 parse_time(const char *, long long *);
+
 /*
  * The fields of a Root KmsCertificate every generation shares the checks
  * of: UserIdFormat 2, ParameterSet 1 if present, valid public keys; into
@@ -596,6 +599,27 @@ cert_fields(const struct ucheck *uc, xmlNodePtr cert,
 		s = uc_text_trim(uc_kid(cert, "CertUri"));
 		snprintf(info->ui_cert_uri, sizeof(info->ui_cert_uri), "%s",
 		    s != NULL ? s : "");
+		free(s);
+		s = NULL;
+		info->ui_valid_from = LLONG_MIN;
+		info->ui_valid_to = LLONG_MAX;
+		status = UCHECK_ERR_CONTENT;
+		if ((n = uc_kid(cert, "ValidFrom")) != NULL &&
+		    ((s = uc_text_trim(n)) == NULL ||
+		    parse_time(s, &info->ui_valid_from) != 0)) {
+			uc_say(msg, msg_size, "certificate ValidFrom %s",
+			    s != NULL ? s : "(empty)");
+			goto fail;
+		}
+		free(s);
+		s = NULL;
+		if ((n = uc_kid(cert, "ValidTo")) != NULL &&
+		    ((s = uc_text_trim(n)) == NULL ||
+		    parse_time(s, &info->ui_valid_to) != 0)) {
+			uc_say(msg, msg_size, "certificate ValidTo %s",
+			    s != NULL ? s : "(empty)");
+			goto fail;
+		}
 		free(s);
 		s = NULL;
 		status = UCHECK_ERR_CONTENT;
@@ -1088,6 +1112,14 @@ keyset_check(const struct ucheck *uc, xmlNodePtr set,
 	}
 	/* ValidFrom/ValidTo: the period's bounds, NTP epoch (notes 2). */
 	start = cert->ui_offset + ks->uk_period_no * cert->ui_period;
+	/* ... and the period belongs to its certificate's validity. */
+	if ((long long)(start - NTP_UNIX) < cert->ui_valid_from ||
+	    (long long)(start - NTP_UNIX) > cert->ui_valid_to) {
+		uc_say(msg, msg_size, "%s: key period %llu starts outside the "
+		    "validity of certificate %s", uri, ks->uk_period_no,
+		    cert->ui_cert_uri[0] != '\0' ? cert->ui_cert_uri : "-");
+		goto fail;
+	}
 	if ((t = uc_text_trim(uc_kid(set, "ValidFrom"))) == NULL ||
 	    parse_time(t, &from) != 0 ||
 	    (unsigned long long)from + NTP_UNIX != start) {
@@ -1253,14 +1285,15 @@ ucheck_keyprov_response(const struct ucheck *uc, const char *body,
 /* see ucheck.h */
 enum ucheck_status
 ucheck_certcache_response(const struct ucheck *uc, const char *body,
-    size_t len, unsigned long long *cache_num, size_t *ncerts, char *msg,
-    size_t msg_size)
+    size_t len, bool own_root, unsigned long long *cache_num, size_t *ncerts,
+    char *msg, size_t msg_size)
 {
 	enum ucheck_status	 status;
 	xmlDocPtr		 doc;
 	xmlNodePtr		 root, cc, c, cert;
 	xmlChar			*num = NULL, *role;
-	char			*end, *own = NULL, *kms;
+	char			*end, *own, *kms;
+	bool			 ok;
 
 	*ncerts = 0;
 	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
@@ -1273,7 +1306,6 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 		uc_say(msg, msg_size, "no KmsMessage/KmsCertCache");
 		goto fail;
 	}
-	own = uc_text_trim(uc_kid(root, "KmsUri"));
 	num = xmlGetNoNsProp(cc, BAD_CAST "CacheNum");
 	errno = 0;
 	if (num == NULL || !(num[0] >= '0' && num[0] <= '9') ||
@@ -1291,24 +1323,25 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 		if (cert == NULL ||
 		    !xmlStrEqual(cert->name, BAD_CAST "KmsCertificate"))
 			continue;
-		/* Another KMS's (External), or another generation of the
-		   responding KMS's own (Root). */
 		role = xmlGetNoNsProp(cert, BAD_CAST "Role");
-		kms = uc_text_trim(uc_kid(cert, "KmsUri"));
-		if (role == NULL || !(xmlStrEqual(role, BAD_CAST "External") ||
-		    (xmlStrEqual(role, BAD_CAST "Root") && own != NULL &&
-		    kms != NULL && strcmp(kms, own) == 0))) {
-			uc_say(msg, msg_size, "cached certificate Role %s of "
-			    "KMS %s: want External, or Root of %s",
-			    role != NULL ? (char *)role : "absent",
-			    kms != NULL ? kms : "(none)",
-			    own != NULL ? own : "(none)");
-			xmlFree(role);
+		ok = role != NULL && xmlStrEqual(role, BAD_CAST "External");
+		if (!ok && own_root && role != NULL &&
+		    xmlStrEqual(role, BAD_CAST "Root")) {
+			own = uc_text_trim(uc_kid(root, "KmsUri"));
+			kms = uc_text_trim(uc_kid(cert, "KmsUri"));
+			ok = own != NULL && kms != NULL &&
+			    strcmp(own, kms) == 0;
+			free(own);
 			free(kms);
+		}
+		if (!ok) {
+			uc_say(msg, msg_size, "cached certificate Role %s, want "
+			    "External%s", role != NULL ? (char *)role : "absent",
+			    own_root ? " or Root of this KMS" : "");
+			xmlFree(role);
 			goto fail;
 		}
 		xmlFree(role);
-		free(kms);
 		if ((status = key_check(uc, cert, "PubEncKey", true, msg,
 		    msg_size)) != UCHECK_OK ||
 		    (status = key_check(uc, cert, "PubAuthKey", false, msg,
@@ -1319,7 +1352,6 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 	}
 	status = UCHECK_OK;
  fail:
-	free(own);
 	xmlFree(num);
 	xmlFreeDoc(doc);
 	return status;
@@ -1328,8 +1360,8 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 /* see ucheck.h */
 enum ucheck_status
 ucheck_cert_response(const struct ucheck *uc, const char *body, size_t len,
-    const char *kms_uri, const char *cert_uri, struct ucheck_init *info,
-    char *msg, size_t msg_size)
+    const struct ucheck_init *rc, const char *cert_uri,
+    struct ucheck_init *info, char *msg, size_t msg_size)
 {
 	enum ucheck_status	 status;
 	xmlDocPtr		 doc;
@@ -1337,7 +1369,7 @@ ucheck_cert_response(const struct ucheck *uc, const char *body, size_t len,
 	xmlChar			*role = NULL;
 	size_t			 n = 0;
 
-	if (kms_uri == NULL || cert_uri == NULL || info == NULL)
+	if (rc == NULL || cert_uri == NULL || info == NULL)
 		return UCHECK_ERR_GENERAL;
 	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
 	    msg_size)) != UCHECK_OK)
@@ -1372,10 +1404,19 @@ ucheck_cert_response(const struct ucheck *uc, const char *body, size_t len,
 	    UCHECK_OK)
 		goto fail;
 	status = UCHECK_ERR_CONTENT;
-	if (strcmp(info->ui_kms_uri, kms_uri) != 0 ||
+	if (strcmp(info->ui_kms_uri, rc->ui_kms_uri) != 0 ||
 	    strcmp(info->ui_cert_uri, cert_uri) != 0) {
 		uc_say(msg, msg_size, "certificate %s of KMS %s, want %s of %s",
-		    info->ui_cert_uri, info->ui_kms_uri, cert_uri, kms_uri);
+		    info->ui_cert_uri, info->ui_kms_uri, cert_uri,
+		    rc->ui_kms_uri);
+		goto fail;
+	}
+	if (info->ui_period != rc->ui_period ||
+	    info->ui_offset != rc->ui_offset) {
+		uc_say(msg, msg_size, "certificate %s: UserKeyPeriod/Offset "
+		    "%llu/%llu differ from the Root certificate's %llu/%llu",
+		    cert_uri, info->ui_period, info->ui_offset,
+		    rc->ui_period, rc->ui_offset);
 		goto fail;
 	}
 	status = UCHECK_OK;

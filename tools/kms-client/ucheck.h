@@ -92,6 +92,8 @@ enum ucheck_status ucheck_p256_point(const struct ucheck *,
 struct ucheck_init {
 	char		 ui_kms_uri[UCHECK_URI_LEN];
 	char		 ui_cert_uri[UCHECK_URI_LEN];	/* CertUri, or "" */
+	long long	 ui_valid_from;	/* Unix s; LLONG_MIN when absent */
+	long long	 ui_valid_to;	/* Unix s; LLONG_MAX when absent */
 	unsigned long long ui_period;		/* UserKeyPeriod */
 	unsigned long long ui_offset;		/* UserKeyOffset */
 	uint8_t		 ui_z[UCHECK_SAKKE_POINT_LEN];	/* PubEncKey */
@@ -130,7 +132,8 @@ enum ucheck_status ucheck_eccsi_keys(const struct ucheck *,
  * Verifies a KMS KeyProvision response against the Root certificates the
  * device knows, certs[0 .. ncerts) (certs[0]: the one init gave): XSD
  * valid, KmsKeyProv with at least one KmsKeySet, each checked against
- * the certificate its CertUri names (certs[0] when it has none): our
+ * the certificate its CertUri names (certs[0] when it has none), its key
+ * period starting within that certificate's ValidFrom..ValidTo: our
  * KmsUri, UserID = ucheck_uid(...), ValidFrom/ValidTo the bounds of
  * KeyPeriodNo (NTP epoch), KeyPeriodNo = want_period unless that is
  * negative, Revoked false, the three keys xsi:type KeyContentType, the
@@ -151,24 +154,27 @@ enum ucheck_status ucheck_keyprov_response(const struct ucheck *,
 /*
  * Verifies a KMS Cert response (cert/<CertUri>) for another generation of
  * the KMS's own certificate: XSD valid, a KmsCertCache holding exactly
- * one KmsCertificate, Role="Root", CertUri = cert_uri, KmsUri = kms_uri
- * (the KMS's, from init), UserIdFormat 2, ParameterSet 1 if present,
- * valid public keys; fills info as ucheck_init_response does.
+ * one KmsCertificate, Role="Root", CertUri = cert_uri, the KmsUri,
+ * UserKeyPeriod and UserKeyOffset of root (the certificate init gave:
+ * a generation never changes them), UserIdFormat 2, ParameterSet 1 if
+ * present, valid public keys; fills info as ucheck_init_response does.
  */
 enum ucheck_status ucheck_cert_response(const struct ucheck *,
-		    const char *body, size_t len, const char *kms_uri,
-		    const char *cert_uri, struct ucheck_init *info, char *msg,
-		    size_t msg_size);
+		    const char *body, size_t len,
+		    const struct ucheck_init *root, const char *cert_uri,
+		    struct ucheck_init *info, char *msg, size_t msg_size);
 
 /*
  * Verifies a KMS CertCache response: XSD valid, KmsCertCache with a
- * CacheNum, every certificate with valid public keys and Role="External",
- * or Role="Root" when its KmsUri is the responding KMS's (another
- * generation of that KMS's own certificate).
+ * CacheNum, every certificate Role="External" with valid public keys.
+ * With own_root (the answer to cert/<CertUri>), a Role="Root"
+ * certificate of the answering KMS (its KmsUri = the response's) is
+ * accepted too: a generation of that KMS's own certificate.
  */
 enum ucheck_status ucheck_certcache_response(const struct ucheck *,
-		    const char *body, size_t len, unsigned long long *cache_num,
-		    size_t *ncerts, char *msg, size_t msg_size);
+		    const char *body, size_t len, bool own_root,
+		    unsigned long long *cache_num, size_t *ncerts, char *msg,
+		    size_t msg_size);
 
 /*
  * Verifies the body of a KMS Initialize response (TS 33.180 D.3):

@@ -419,7 +419,7 @@ uf_certcache(struct uf *u)
 		fail_req("certcache", 0, "HTTP status %ld", a.a_status);
 		goto out;
 	}
-	if (ucheck_certcache_response(u->r[KC_GMS].uc, op, opl,
+	if (ucheck_certcache_response(u->r[KC_GMS].uc, op, opl, false,
 	    &cache, &ncerts, msg, sizeof(msg)) != UCHECK_OK) {
 		fail_req("certcache", 0, "%s", msg);
 		goto out;

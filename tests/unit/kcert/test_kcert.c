@@ -11,18 +11,45 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "board.h"
 #include "conf.h"
 #include "kcert.h"
+#include "store.h"
 
 #define NTP_UNIX	2208988800LL	/* NTP seconds - Unix seconds */
 #define P		100		/* seconds per key period */
 
 static struct kms_conf	 conf;
+
+/* A new store in a new directory dir (a mkdtemp template). */
+static struct store *
+open_store(char *dir)
+{
+	struct store_conf	 sc;
+	struct store		*st = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	memset(&sc, 0, sizeof(sc));
+	sc.sc_data_dir = dir;
+	assert_int_equal(store_open(&sc, &st), STORE_OK);
+	return st;
+}
+
+/* Remove a test's store directory. */
+static void
+rm_dir(const char *dir)
+{
+	char	 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
 static struct kmsd	 kmsd;
 
 /* Unix time of the start of NTP key period n (offset 0). */
@@ -136,9 +163,19 @@ test_earliest(void **state)
 	int64_t	 now = start_of(25000000) + 37, t;
 
 	(void)state;
-	/* keyprov_future 1: past period cur + 1, so cur + 2. */
+	/* keyprov_future 1: past period cur + 1, so cur + 2; the same at
+	   the period's first and last second. */
 	assert_int_equal(kcert_earliest(&kmsd, now, &t), KCERT_OK);
 	assert_int_equal(t, start_of(25000002));
+	assert_int_equal(kcert_earliest(&kmsd, start_of(25000000), &t),
+	    KCERT_OK);
+	assert_int_equal(t, start_of(25000002));
+	assert_int_equal(kcert_earliest(&kmsd, start_of(25000001) - 1, &t),
+	    KCERT_OK);
+	assert_int_equal(t, start_of(25000002));
+	assert_int_equal(kcert_earliest(&kmsd, start_of(25000001), &t),
+	    KCERT_OK);
+	assert_int_equal(t, start_of(25000003));
 	/* keyprov_future 0: still past the precomputed period cur + 1. */
 	conf.keyprov_future = 0;
 	assert_int_equal(kcert_earliest(&kmsd, now, &t), KCERT_OK);
@@ -157,25 +194,94 @@ test_earliest(void **state)
 	assert_int_equal(kcert_earliest(NULL, now, &t), KCERT_ERR_ARGS);
 }
 
+/*
+ * kcert_rotate's refusals before the token is touched: the hsm pointer
+ * is a dummy that must never be used, the store a real one.
+ */
 static void
 test_rotate_args(void **state)
 {
-	int64_t	 from = start_of(25000010);
+	struct store		*st;
+	char			 dir[] = "/tmp/kcert-XXXXXX";
+	int64_t			 now = (int64_t)time(NULL), from;
 
 	(void)state;
-	/* No token: refused before anything. */
+	st = open_store(dir);
+	kmsd.store = st;
+	kmsd.hsm = (struct hsm *)(uintptr_t)1;	/* never dereferenced */
+	assert_int_equal(kcert_earliest(&kmsd, now, &from), KCERT_OK);
+
+	/* Not a URI, no token, no store, no context. */
+	assert_int_equal(kcert_rotate(&kmsd, "", from, from + 10, NULL),
+	    KCERT_ERR_ARGS);
+	assert_int_equal(kcert_rotate(&kmsd, "cert 2", from, from + 10, NULL),
+	    KCERT_ERR_ARGS);
+	assert_int_equal(kcert_rotate(NULL, "x", from, from + 10, NULL),
+	    KCERT_ERR_ARGS);
+	/* Taken: generation 1's CertUri, an external certificate's. */
+	assert_int_equal(kcert_rotate(&kmsd, "cert1.kms.example.org", from,
+	    from + 10, NULL), KCERT_ERR_EXISTS);
+	assert_int_equal(store_cert_put(st, "certx.kms.b.org", "kms.b.org",
+	    "<KmsCertificate/>", now, NULL), STORE_OK);
+	assert_int_equal(kcert_rotate(&kmsd, "certx.kms.b.org", from,
+	    from + 10, NULL), KCERT_ERR_EXISTS);
+	/* Too early, not a period start, an empty validity. */
+	assert_int_equal(kcert_rotate(&kmsd, "cert2.kms.example.org",
+	    from - P, from + 10, NULL), KCERT_ERR_TIME);
+	assert_int_equal(kcert_rotate(&kmsd, "cert2.kms.example.org",
+	    from + 1, from + 10, NULL), KCERT_ERR_TIME);
+	assert_int_equal(kcert_rotate(&kmsd, "cert2.kms.example.org",
+	    from, from, NULL), KCERT_ERR_TIME);
+	/* Generation 1 without a CertUri: clients could not tell. */
+	conf.cert_uri[0] = '\0';
 	assert_int_equal(kcert_rotate(&kmsd, "cert2.kms.example.org", from,
-	    from + 10, from - 1000, NULL), KCERT_ERR_ARGS);
-	assert_int_equal(kcert_rotate(NULL, "x", from, from + 10, 0, NULL),
-	    KCERT_ERR_ARGS);
-	assert_int_equal(kcert_rotate(&kmsd, "", from, from + 10, 0, NULL),
-	    KCERT_ERR_ARGS);
+	    from + 10, NULL), KCERT_ERR_NO_URI);
+	snprintf(conf.cert_uri, sizeof(conf.cert_uri), "cert1.kms.example.org");
+	/* No room. */
+	while (kcert_count(&kmsd) < KMSD_GENS_MAX)
+		add_gen((unsigned)kcert_count(&kmsd) + 1, "g", INT64_MIN, 0);
+	assert_int_equal(kcert_rotate(&kmsd, "cert9.kms.example.org", from,
+	    from + 10, NULL), KCERT_ERR_LIMIT);
+
 	assert_string_equal(kcert_strerror(KCERT_ERR_TIME),
 	    "not a usable key period start");
 	assert_string_equal(kcert_strerror(12345), "general failure");
 	kcert_forget(&kmsd);
 	assert_int_equal(kcert_count(&kmsd), 0);
 	assert_null(kcert_for(&kmsd, 0));
+	kmsd.hsm = NULL;
+	kmsd.store = NULL;
+	store_close(st);
+	rm_dir(dir);
+}
+
+/* The audit trail's highest issued period pushes the earliest start. */
+static void
+test_earliest_issued(void **state)
+{
+	struct store		*st;
+	struct store_audit	 a;
+	char			 dir[] = "/tmp/kcert-XXXXXX";
+	int64_t			 now = start_of(25000000) + 5, t;
+
+	(void)state;
+	st = open_store(dir);
+	kmsd.store = st;
+	assert_int_equal(kcert_earliest(&kmsd, now, &t), KCERT_OK);
+	assert_int_equal(t, start_of(25000002));
+	/* keyprov_future was 5 once: period cur + 5 was released. */
+	memset(&a, 0, sizeof(a));
+	a.sa_kind = STORE_AUDIT_ISSUED;
+	a.sa_time = now;
+	snprintf(a.sa_subject, sizeof(a.sa_subject), "sip:a@b.org");
+	snprintf(a.sa_identity, sizeof(a.sa_identity), "sip:a@b.org");
+	a.sa_period_no = 25000005;
+	assert_int_equal(store_audit_add(st, &a), STORE_OK);
+	assert_int_equal(kcert_earliest(&kmsd, now, &t), KCERT_OK);
+	assert_int_equal(t, start_of(25000006));
+	kmsd.store = NULL;
+	store_close(st);
+	rm_dir(dir);
 }
 
 int
@@ -187,6 +293,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test_setup(test_info, setup),
 		cmocka_unit_test_setup(test_earliest, setup),
 		cmocka_unit_test_setup(test_rotate_args, setup),
+		cmocka_unit_test_setup(test_earliest_issued, setup),
 	};
 	struct CMUnitTest	 run[sizeof(tests) / sizeof(tests[0])];
 	size_t			 i, n = 0;

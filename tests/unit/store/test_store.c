@@ -555,60 +555,104 @@ gen_cb(void *arg, const struct store_gen *g)
 	return 0;
 }
 
-/* Certificate generations (kms_gens): add, refusals, order, the cache. */
+/*
+ * Certificate generations (kms_gens): add, refusals (taken number or
+ * CertUri, out of order, an external certificate's CertUri), order; the
+ * CertCache version is not theirs; the highest issued period.
+ */
 static void
 test_gens(void **state)
 {
 	struct gen_walk_t	 w = { 0 };
+	struct store_audit	 a;
 	struct store_gen	 g;
 	struct store		*st;
 	char			 dir[256];
 	uint64_t		 v;
+	int64_t			 max;
 
 	tmp_dir(dir, sizeof(dir));
 	st = open_at(dir, 0, 0);
+	assert_int_equal(store_cert_put(st, "certx.kms.b.org", "kms.b.org",
+	    "<KmsCertificate/>", T_NOW, NULL), STORE_OK);
 	memset(&g, 0, sizeof(g));
-	g.sg_gen = 3;
-	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert3.kms.a.org");
-	g.sg_valid_from = 2000;
-	g.sg_valid_to = 3000;
-	assert_int_equal(store_gen_add(st, &g, T_NOW, &v), STORE_OK);
-	assert_int_equal(v, 1);		/* the CertCache changed */
 	g.sg_gen = 2;
 	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert2.kms.a.org");
-	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_OK);
-	/* Taken: the generation, the CertUri. */
-	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_EXISTS);
-	g.sg_gen = 4;
-	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_EXISTS);
-	/* Refused arguments: generation 1 is [kms]'s, empty validity, no
-	   CertUri, a number past the limit. */
-	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert4.kms.a.org");
-	g.sg_gen = 1;
-	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_ARGS);
-	g.sg_gen = 4;
-	g.sg_valid_to = g.sg_valid_from;
-	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_ARGS);
+	g.sg_created = 1500;
+	g.sg_serves_from = 2000;
 	g.sg_valid_to = 3000;
+	assert_int_equal(store_gen_add(st, &g), STORE_OK);
+	/* Taken: the generation (the order trigger refuses it first), the
+	   CertUri. */
+	assert_int_not_equal(store_gen_add(st, &g), STORE_OK);
+	g.sg_gen = 3;
+	g.sg_serves_from = 2100;
+	assert_int_equal(store_gen_add(st, &g), STORE_ERR_EXISTS);
+	/* Out of order: a start not after generation 2's, a lower number. */
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert3.kms.a.org");
+	g.sg_serves_from = 2000;
+	assert_int_not_equal(store_gen_add(st, &g), STORE_OK);
+	/* An external certificate's CertUri, both ways round. */
+	g.sg_serves_from = 2100;
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "certx.kms.b.org");
+	assert_int_not_equal(store_gen_add(st, &g), STORE_OK);
+	assert_int_not_equal(store_cert_put(st, "cert2.kms.a.org",
+	    "kms.a.org", "<KmsCertificate/>", T_NOW, NULL), STORE_OK);
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert3.kms.a.org");
+	assert_int_equal(store_gen_add(st, &g), STORE_OK);
+	g.sg_gen = 2;
+	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert4.kms.a.org");
+	g.sg_serves_from = 2200;
+	assert_int_not_equal(store_gen_add(st, &g), STORE_OK);
+	/* Refused arguments: generation 1 is [kms]'s, empty validity, made
+	   after its start, no CertUri, a number past the limit. */
+	g.sg_gen = 1;
+	assert_int_equal(store_gen_add(st, &g), STORE_ERR_ARGS);
+	g.sg_gen = 4;
+	g.sg_valid_to = g.sg_serves_from;
+	assert_int_equal(store_gen_add(st, &g), STORE_ERR_ARGS);
+	g.sg_valid_to = 3000;
+	g.sg_created = g.sg_serves_from + 1;
+	assert_int_equal(store_gen_add(st, &g), STORE_ERR_ARGS);
+	g.sg_created = 1500;
 	g.sg_cert_uri[0] = '\0';
-	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_ARGS);
+	assert_int_equal(store_gen_add(st, &g), STORE_ERR_ARGS);
 	snprintf(g.sg_cert_uri, sizeof(g.sg_cert_uri), "cert4.kms.a.org");
 	g.sg_gen = STORE_GENS_MAX + 1;
-	assert_int_equal(store_gen_add(st, &g, T_NOW, NULL), STORE_ERR_LIMIT);
-	assert_int_equal(store_gen_add(NULL, &g, T_NOW, NULL), STORE_ERR_ARGS);
+	assert_int_equal(store_gen_add(st, &g), STORE_ERR_LIMIT);
+	assert_int_equal(store_gen_add(NULL, &g), STORE_ERR_ARGS);
 
 	assert_int_equal(store_gen_foreach(st, gen_cb, &w), STORE_OK);
 	assert_int_equal(w.gw_n, 2);
 	assert_int_equal(w.gw_gens[0], 2);
 	assert_int_equal(w.gw_gens[1], 3);
 	assert_string_equal(w.gw_uri, "cert2.kms.a.org");
+	/* Only the external certificate moved the CertCache. */
 	assert_int_equal(store_cache_version(st, &v), STORE_OK);
-	assert_int_equal(v, 2);
+	assert_int_equal(v, 1);
+
+	/* The highest period key sets were released for. */
+	assert_int_equal(store_issued_max(st, &max), STORE_OK);
+	assert_int_equal(max, -1);
+	memset(&a, 0, sizeof(a));
+	a.sa_kind = STORE_AUDIT_ISSUED;
+	a.sa_time = T_NOW;
+	snprintf(a.sa_subject, sizeof(a.sa_subject), "sip:a@b.org");
+	snprintf(a.sa_identity, sizeof(a.sa_identity), "sip:a@b.org");
+	a.sa_period_no = 77;
+	assert_int_equal(store_audit_add(st, &a), STORE_OK);
+	a.sa_period_no = 75;
+	assert_int_equal(store_audit_add(st, &a), STORE_OK);
+	a.sa_kind = STORE_AUDIT_REFUSED;	/* refusals do not count */
+	a.sa_period_no = 90;
+	assert_int_equal(store_audit_add(st, &a), STORE_OK);
+	assert_int_equal(store_issued_max(st, &max), STORE_OK);
+	assert_int_equal(max, 77);
 	store_close(st);
 
 	/* A row is never changed, even by hand. */
-	assert_int_not_equal(raw_exec(dir, "UPDATE kms_gens SET valid_from = 0"),
-	    0);
+	assert_int_not_equal(raw_exec(dir,
+	    "UPDATE kms_gens SET serves_from = 0"), 0);
 	rm_dir(dir);
 }
 
