@@ -33,8 +33,6 @@
 _Static_assert(2 * KMSD_GENS_MAX <= HSM_BACKUP_MASTERS_MAX,
     "a backup carries every generation's master secrets");
 
-#define BACKUP_DIR		"backup"	/* under the data directory */
-#define BACKUP_SUFFIX		".kbk"
 #define BACKUP_NAME_MAX		64
 #define BACKUP_FILE_MAX		(HSM_BACKUP_DB_MAX + 64 * 1024)
 
@@ -62,8 +60,9 @@ backup_path(const struct console *c, const char *name, char *out,
 {
 	int	 n;
 
-	n = snprintf(out, size, "%s/%s%s%s", c->conf.data_dir, BACKUP_DIR,
-	    name != NULL ? "/" : "", name != NULL ? name : "");
+	n = snprintf(out, size, "%s/%s%s%s", c->conf.data_dir,
+	    CONSOLE_BACKUP_DIR, name != NULL ? "/" : "",
+	    name != NULL ? name : "");
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -203,7 +202,8 @@ cmd_backup_create(struct console *c, int argc, char **argv)
 	}
 	now = (time_t)console_now_wall(c);
 	gmtime_r(&now, &tm);
-	strftime(name, sizeof(name), "kms-%Y%m%dT%H%M%SZ" BACKUP_SUFFIX, &tm);
+	strftime(name, sizeof(name), "kms-%Y%m%dT%H%M%SZ"
+	    CONSOLE_BACKUP_SUFFIX, &tm);
 	if (backup_path(c, NULL, dir, sizeof(dir)) != 0 ||
 	    backup_path(c, name, path, sizeof(path)) != 0 ||
 	    backup_path(c, ".snapshot.db", snap, sizeof(snap)) != 0) {

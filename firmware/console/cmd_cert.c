@@ -37,7 +37,6 @@
 #include "console.h"
 #include "console_local.h"
 
-#define CERT_IMPORT_DIR		"import"	/* under the data directory */
 #define CERT_NAME_MAX		64
 
 static console_handler	 cmd_certcache_add, cmd_certcache_remove,
@@ -87,7 +86,7 @@ read_import(struct console *c, const char *name, char **out, size_t *len)
 	*out = NULL;
 	*len = 0;
 	n = snprintf(path, sizeof(path), "%s/%s/%s", c->conf.data_dir,
-	    CERT_IMPORT_DIR, name);
+	    CONSOLE_IMPORT_DIR, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)

@@ -18,6 +18,11 @@ struct store;
 #define R_AUD	(CONSOLE_ROLE_AUDITOR | CONSOLE_ROLE_ADMIN)
 #define R_ADM	CONSOLE_ROLE_ADMIN
 
+/* Directories of the board's data directory the console reads. */
+#define CONSOLE_BACKUP_DIR	"backup"	/* backup files */
+#define CONSOLE_BACKUP_SUFFIX	".kbk"		/* ... their name ends so */
+#define CONSOLE_IMPORT_DIR	"import"	/* files placed for import */
+
 /* What the next input line is. */
 enum console_pending {
 	PEND_NONE,

@@ -25,9 +25,6 @@
 #define VALUES_FILE_NAME_MAX	64	/* longer names are not listed */
 /* The directories the commands read (cmd_backup.c BACKUP_DIR and
    BACKUP_SUFFIX, cmd_cert.c CERT_IMPORT_DIR). */
-#define VALUES_BACKUP_DIR	"backup"
-#define VALUES_BACKUP_SUFFIX	".kbk"
-#define VALUES_IMPORT_DIR	"import"
 
 /* The store status as -errno (the panel only needs "failed"). */
 static int
@@ -205,7 +202,7 @@ values_backups(struct console *c, int argc, char **argv,
 {
 	(void)argc;
 	(void)argv;
-	return dir_files(c, VALUES_BACKUP_DIR, VALUES_BACKUP_SUFFIX, cb,
+	return dir_files(c, CONSOLE_BACKUP_DIR, CONSOLE_BACKUP_SUFFIX, cb,
 	    cb_arg);
 }
 
@@ -216,5 +213,5 @@ values_imports(struct console *c, int argc, char **argv,
 {
 	(void)argc;
 	(void)argv;
-	return dir_files(c, VALUES_IMPORT_DIR, "", cb, cb_arg);
+	return dir_files(c, CONSOLE_IMPORT_DIR, "", cb, cb_arg);
 }

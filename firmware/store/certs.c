@@ -1,8 +1,9 @@
 /*
- * certs.c - external KMS certificates, the generations of the KMS's own
- * certificate, and the certificate cache version (see store.h).  Every change of the certificate set bumps the version in
- * the same transaction; a trigger in the schema refuses any update that
- * would not make it grow.
+ * certs.c - external KMS certificates, the certificate cache version, and
+ * the generations of the KMS's own certificate (see store.h).  Every
+ * change of the external set bumps the version in the same transaction;
+ * a trigger in the schema refuses any update that would not make it
+ * grow.
  */
 #include <string.h>
 

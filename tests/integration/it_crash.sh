@@ -49,6 +49,14 @@ start_console() {
 : > "$W/issued"
 start_console
 printf 'operator add admin administrator\n%s\n%s\n' "$PW" "$PW" >&3
+# The account must exist before the first kill, or no round can log in
+# (a slow KDF: the first kill could come before it is written).
+for i in $(seq 1 200); do
+	grep -q "operator admin added" "$W/con.out" && break
+	sleep 0.05
+done
+grep -q "operator admin added" "$W/con.out" ||
+    kms_fail "operator add: $(cat "$W/con.out")"
 t0=$(date +%s)
 for r in $(seq 1 "$ROUNDS"); do
 	[ "$r" -gt 1 ] && start_console
