@@ -273,8 +273,9 @@ wait_workers_free(void)
 static void
 test_pool_full(void **state)
 {
-	int	 fds[TEST_CONNS], fd, i;
-	char	 out[4096];
+	struct net_stats	 ns;
+	int			 fds[TEST_CONNS], fd, i, st;
+	char			 out[4096];
 
 	wait_workers_free();
 
@@ -282,8 +283,20 @@ test_pool_full(void **state)
 	for (i = 0; i < TEST_CONNS; i++) {
 		fds[i] = dial();
 		send_str(fds[i], "POST /hello HTTP/1.1\r\n\r\n");
-		assert_int_equal(read_response(fds[i], out, sizeof(out),
-		    5000), 200);
+		st = read_response(fds[i], out, sizeof(out), 5000);
+		if (st != 200) {
+			/* Where it stuck: accepted? served? (CI diagnosis) */
+			net_stats(&ns);
+			print_message("connection %d of %d: %d after %s; "
+			    "accepted %llu requests %llu busy %llu timeouts "
+			    "%llu active %u\n", i + 1, TEST_CONNS, st,
+			    out[0] != '\0' ? "a partial answer" : "no answer",
+			    (unsigned long long)ns.ns_accepted,
+			    (unsigned long long)ns.ns_requests,
+			    (unsigned long long)ns.ns_rejected_busy,
+			    (unsigned long long)ns.ns_timeouts, ns.ns_active);
+		}
+		assert_int_equal(st, 200);
 	}
 	fd = dial();
 	assert_int_equal(read_response(fd, out, sizeof(out), 5000), 503);
