@@ -52,6 +52,7 @@
 struct http_ans {
 	int		 status;
 	char		 retry_after[16];
+	char		 why[96];	/* a refusal's body, first line */
 	uint8_t		 mikey[MK_MSG_MAX];
 	size_t		 mikey_len;
 };
@@ -228,6 +229,12 @@ http_post(const char *path_query, const char *ct, const char *body,
 	if ((p = strcasestr(buf, "\r\nRetry-After:")) != NULL)
 		(void)sscanf(p + 14, " %15s", a->retry_after);
 	b = hdr_end + 4;
+	if (a->status != 200) {		/* for reports: printable, one line */
+		for (n = 0; n + 1 < sizeof(a->why) && b[n] != '\0' &&
+		    b[n] != '\n'; n++)
+			a->why[n] = b[n] >= 0x20 && b[n] < 0x7f ? b[n] : '?';
+		a->why[n] = '\0';
+	}
 	if (a->status == 200 && clen > 0 &&
 	    tk_b64_decode(b, clen, a->mikey, sizeof(a->mikey), &a->mikey_len)
 	    != 0)
@@ -599,8 +606,8 @@ main(int argc, char *argv[])
 		return report(&alice, req, rlen, &a);
 	if (a.status != 200 || ue_response(&alice, req, rlen, a.mikey,
 	    a.mikey_len, &ra) != 0 || ra.mikey_err != TKMS_NO_ERR) {
-		fprintf(stderr, "ims-client: ticketrequest refused: %d\n",
-		    a.status);
+		fprintf(stderr, "ims-client: ticketrequest refused: %d (%s)\n",
+		    a.status, a.why);
 		(void)report(&alice, req, rlen, &a);
 		return 1;
 	}
