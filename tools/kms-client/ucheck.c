@@ -1228,6 +1228,34 @@ response_root(xmlDocPtr doc, const char *suffix, char *msg, size_t msg_size)
 	return root;
 }
 
+/*
+ * The KmsMessage/<what> element of a response body: parsed, XSD valid,
+ * KmsResponse without KmsError, ClientReqUrl ending in suffix (NULL: any).
+ * On UCHECK_OK the caller frees *doc; on failure nothing is left.
+ */
+static enum ucheck_status
+uc_message(const struct ucheck *uc, const char *body, size_t len,
+    const char *suffix, const char *what, xmlDocPtr *doc, xmlNodePtr *root,
+    xmlNodePtr *out, char *msg, size_t msg_size)
+{
+	enum ucheck_status	 status;
+
+	status = uc_parse_validate(uc, body, len, doc, msg, msg_size);
+	if (status != UCHECK_OK)
+		return status;
+	*root = response_root(*doc, suffix, msg, msg_size);
+	*out = *root != NULL ? uc_kid(uc_kid(*root, "KmsMessage"), what) :
+	    NULL;
+	if (*out == NULL) {
+		if (*root != NULL)
+			uc_say(msg, msg_size, "no KmsMessage/%s", what);
+		xmlFreeDoc(*doc);
+		*doc = NULL;
+		return UCHECK_ERR_CONTENT;
+	}
+	return UCHECK_OK;
+}
+
 /* see ucheck.h */
 enum ucheck_status
 ucheck_keyprov_response(const struct ucheck *uc, const char *body,
@@ -1243,16 +1271,11 @@ ucheck_keyprov_response(const struct ucheck *uc, const char *body,
 	*n = 0;
 	if (certs == NULL || ncerts == 0)
 		return UCHECK_ERR_GENERAL;
-	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
-	    msg_size)) != UCHECK_OK)
+	status = uc_message(uc, body, len, req_suffix, "KmsKeyProv", &doc,
+	    &root, &kp, msg, msg_size);
+	if (status != UCHECK_OK)
 		return status;
 	status = UCHECK_ERR_CONTENT;
-	if ((root = response_root(doc, req_suffix, msg, msg_size)) == NULL)
-		goto fail;
-	if ((kp = uc_kid(uc_kid(root, "KmsMessage"), "KmsKeyProv")) == NULL) {
-		uc_say(msg, msg_size, "no KmsMessage/KmsKeyProv");
-		goto fail;
-	}
 	for (c = kp->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE || c->ns == NULL ||
 		    !xmlStrEqual(c->ns->href, BAD_CAST UCHECK_NS) ||
@@ -1296,16 +1319,11 @@ ucheck_certcache_response(const struct ucheck *uc, const char *body,
 	bool			 ok;
 
 	*ncerts = 0;
-	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
-	    msg_size)) != UCHECK_OK)
+	status = uc_message(uc, body, len, NULL, "KmsCertCache", &doc, &root,
+	    &cc, msg, msg_size);
+	if (status != UCHECK_OK)
 		return status;
 	status = UCHECK_ERR_CONTENT;
-	if ((root = response_root(doc, NULL, msg, msg_size)) == NULL)
-		goto fail;
-	if ((cc = uc_kid(uc_kid(root, "KmsMessage"), "KmsCertCache")) == NULL) {
-		uc_say(msg, msg_size, "no KmsMessage/KmsCertCache");
-		goto fail;
-	}
 	num = xmlGetNoNsProp(cc, BAD_CAST "CacheNum");
 	errno = 0;
 	if (num == NULL || !(num[0] >= '0' && num[0] <= '9') ||
@@ -1371,16 +1389,11 @@ ucheck_cert_response(const struct ucheck *uc, const char *body, size_t len,
 
 	if (rc == NULL || cert_uri == NULL || info == NULL)
 		return UCHECK_ERR_GENERAL;
-	if ((status = uc_parse_validate(uc, body, len, &doc, msg,
-	    msg_size)) != UCHECK_OK)
+	status = uc_message(uc, body, len, NULL, "KmsCertCache", &doc, &root,
+	    &cc, msg, msg_size);
+	if (status != UCHECK_OK)
 		return status;
 	status = UCHECK_ERR_CONTENT;
-	if ((root = response_root(doc, NULL, msg, msg_size)) == NULL)
-		goto fail;
-	if ((cc = uc_kid(uc_kid(root, "KmsMessage"), "KmsCertCache")) == NULL) {
-		uc_say(msg, msg_size, "no KmsMessage/KmsCertCache");
-		goto fail;
-	}
 	for (c = cc->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE || c->ns == NULL ||
 		    !xmlStrEqual(c->ns->href, BAD_CAST UCHECK_NS))
