@@ -84,10 +84,21 @@ chmod 600 "$KMS_DIR/bob2.psk"
 bob2_btid=$2
 [ "$bob2_btid" != "$bob_btid" ] || kms_fail "the same B-TID twice"
 # The token changed under the running kmsd: serving again before the next
-# request (one CI run under ASan got a gated 503 here; see the note).
+# request (one CI run under ASan got a gated 503 here).  kmsd finds a key
+# made by another program by a rescan of the token (hsm_scan_label);
+# under load SoftHSM's view of a file another process just wrote was
+# seen to lag once (CI, ASan: "unknown user key" for device 2), so the
+# fork gets one more try a second later, and says so.
 kms_want_health 200 operational 50
-out=$(ims --bob2 "$B,$bob2_btid,$KMS_DIR/bob2.psk" fork) ||
-    { echo "$out" >&2; kms_fail "fork"; }
+forked=2			# audited forked resolves: one per device
+if ! out=$(ims --bob2 "$B,$bob2_btid,$KMS_DIR/bob2.psk" fork); then
+	forked=$((forked + $(grep -c "^ok device 1: RESOLVE_RESP" <<<"$out")))
+	echo "it_ticket: fork: first try failed, once more in 1 s:" >&2
+	echo "$out" | tail -2 >&2
+	sleep 1.1
+	out=$(ims --bob2 "$B,$bob2_btid,$KMS_DIR/bob2.psk" fork) ||
+	    { echo "$out" >&2; kms_fail "fork"; }
+fi
 echo "$out"
 for want in "ok ticket type 2/0/0 flags 0xec3" \
     "ok REQUEST_RESP carries MPKi, MPKr and TGK (forking)" \
@@ -103,7 +114,7 @@ for want in "ok ticket type 2/0/0 flags 0xec3" \
     "no initiator data: status 200 mikey-error 14 authenticated"; do
 	grep -qxF "$want" <<<"$out" || kms_fail "fork: missing '$want'"
 done
-[ "$(kms_admin audit | grep -c "issued.*identity=$B.*ticket resolved (forked keys)")" = 2 ] ||
+[ "$(kms_admin audit | grep -c "issued.*identity=$B.*ticket resolved (forked keys)")" = "$forked" ] ||
     kms_fail "fork: not two audited forked resolves"
 last_audit | grep -q "refused.*reason=MIKEY-TICKET: initiator data not authentic" ||
     kms_fail "fork: no audit of the refusal without Initiator Data"
