@@ -333,19 +333,19 @@ kcert_info(const struct kmsd *k, const struct kmsd_gen *g,
 	return XML_OK;
 }
 
-/* see kcert.h */
-enum kcert_status
-kcert_earliest(const struct kmsd *k, int64_t now, int64_t *out)
+/*
+ * kcert_earliest with the highest released period already read (issued,
+ * -1 for none): the audit trail is read once per rotation, not per check.
+ */
+static enum kcert_status
+earliest_at(const struct kmsd *k, int64_t now, int64_t issued, int64_t *out)
 {
-	const struct kms_conf	*c;
+	const struct kms_conf	*c = k->conf;
 	const struct kmsd_gen	*last;
 	uint64_t		 cur, ahead, no;
-	int64_t			 start, s, issued = -1;
+	int64_t			 start, s;
 	size_t			 n;
 
-	if (k == NULL || k->conf == NULL || out == NULL)
-		return KCERT_ERR_ARGS;
-	c = k->conf;
 	if (period_of(c, now, &cur, &start) != 0)
 		return KCERT_ERR_TIME;
 	/* keyprov serves up to keyprov_future periods ahead; precompute
@@ -354,9 +354,6 @@ kcert_earliest(const struct kmsd *k, int64_t now, int64_t *out)
 	if (period_start(c, cur + ahead + 1, &start) != 0)
 		return KCERT_ERR_TIME;
 	/* Whatever was released, under any window setting. */
-	if (k->store != NULL && store_issued_max(k->store, &issued) !=
-	    STORE_OK)
-		return KCERT_ERR_STORE;
 	if (issued >= 0 && (uint64_t)issued >= cur + ahead + 1) {
 		if (period_start(c, (uint64_t)issued + 1, &start) != 0)
 			return KCERT_ERR_TIME;
@@ -372,16 +369,42 @@ kcert_earliest(const struct kmsd *k, int64_t now, int64_t *out)
 	return KCERT_OK;
 }
 
+/* The highest released key period (-1: none; no store: none known). */
+static enum kcert_status
+issued_max(const struct kmsd *k, int64_t *issued)
+{
+	*issued = -1;
+	if (k->store != NULL && store_issued_max(k->store, issued) !=
+	    STORE_OK)
+		return KCERT_ERR_STORE;
+	return KCERT_OK;
+}
+
+/* see kcert.h */
+enum kcert_status
+kcert_earliest(const struct kmsd *k, int64_t now, int64_t *out)
+{
+	enum kcert_status	 status;
+	int64_t			 issued;
+
+	if (k == NULL || k->conf == NULL || out == NULL)
+		return KCERT_ERR_ARGS;
+	status = issued_max(k, &issued);
+	if (status != KCERT_OK)
+		return status;
+	return earliest_at(k, now, issued, out);
+}
+
 /* serves_from is a key period start, at or after the earliest at now. */
 static enum kcert_status
 check_start(const struct kmsd *k, int64_t serves_from, int64_t valid_to,
-    int64_t now)
+    int64_t now, int64_t issued)
 {
 	enum kcert_status	 status;
 	uint64_t		 no;
 	int64_t			 earliest, start;
 
-	status = kcert_earliest(k, now, &earliest);
+	status = earliest_at(k, now, issued, &earliest);
 	if (status != KCERT_OK)
 		return status;
 	if (serves_from < earliest || valid_to <= serves_from ||
@@ -455,7 +478,7 @@ kcert_rotate(struct kmsd *k, const char *cert_uri, int64_t serves_from,
 	hsm_key_id		 kek, id;
 	enum hsm_status		 st = HSM_OK;
 	char			 ls[HSM_LABEL_MAX + 1], le[HSM_LABEL_MAX + 1];
-	int64_t			 now;
+	int64_t			 now, issued;
 	unsigned		 gen = 0;
 	size_t			 n;
 	int			 rc;
@@ -481,8 +504,11 @@ kcert_rotate(struct kmsd *k, const char *cert_uri, int64_t serves_from,
 	status = uri_free(k, cert_uri);
 	if (status != KCERT_OK)
 		goto done;
+	status = issued_max(k, &issued);
+	if (status != KCERT_OK)
+		goto done;
 	now = wall_now();
-	status = check_start(k, serves_from, valid_to, now);
+	status = check_start(k, serves_from, valid_to, now, issued);
 	if (status != KCERT_OK)
 		goto done;
 
@@ -513,8 +539,10 @@ kcert_rotate(struct kmsd *k, const char *cert_uri, int64_t serves_from,
 	if (status != KCERT_OK)
 		goto done;
 
-	/* The token work took a while: is the start still safe? */
-	status = check_start(k, serves_from, valid_to, wall_now());
+	/* The token work took a while: is the start still safe?  The trail
+	   can only have grown by periods inside keyprov's window, which the
+	   clock term checks again. */
+	status = check_start(k, serves_from, valid_to, wall_now(), issued);
 	if (status != KCERT_OK)
 		goto done;
 	atomic_store_explicit(&k->ngens, n + 1, memory_order_release);

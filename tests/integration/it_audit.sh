@@ -38,12 +38,7 @@ console_start() {
 	    < "$KMS_DIR/con.in" > "$KMS_DIR/con.out" 2>> "$KMS_DIR/kmsd.out" &
 	KMS_PID=$!
 	exec 3> "$KMS_DIR/con.in"
-	for i in $(seq 1 200); do
-		[ -s "$KMS_DATA/kmsd.port" ] && break
-		kill -0 "$KMS_PID" 2>/dev/null || kms_fail "kmsd -C died"
-		sleep 0.05
-	done
-	KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+	kms_wait_port
 }
 console_stop() {
 	exec 3>&-
@@ -107,25 +102,7 @@ grep -q "audit verify: ok: .* records, chain intact; .* checkpoints, [1-9][0-9]*
     "$KMS_DIR/con.out" || { cat "$KMS_DIR/con.out"; kms_fail "verify line"; }
 # certcache at the console: a certificate from the import directory.
 mkdir -p "$KMS_DATA/import"
-enc=$(awk '/^PubEncKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
-auth=$(awk '/^PubAuthKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
-cat > "$KMS_DATA/import/ext1.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<KmsCertificate xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0" Version="1.1.0" Role="External">
-  <CertUri>cert1.kms.other.example</CertUri>
-  <KmsUri>kms.other.example</KmsUri>
-  <Issuer>Other Operator</Issuer>
-  <ValidFrom>2026-01-01T00:00:00Z</ValidFrom>
-  <ValidTo>2031-01-01T00:00:00Z</ValidTo>
-  <Revoked>false</Revoked>
-  <UserIdFormat>2</UserIdFormat>
-  <UserKeyPeriod>2592000</UserKeyPeriod>
-  <UserKeyOffset>0</UserKeyOffset>
-  <PubEncKey>$enc</PubEncKey>
-  <PubAuthKey>$auth</PubAuthKey>
-  <ParameterSet>1</ParameterSet>
-</KmsCertificate>
-XML
+kms_ext_cert "$KMS_DATA/import/ext1.xml"
 sed 's/Role="External"/Role="Root"/' "$KMS_DATA/import/ext1.xml" \
     > "$KMS_DATA/import/root.xml"
 say "certcache add ext1.xml"

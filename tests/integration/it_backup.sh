@@ -109,8 +109,7 @@ say "$PW"; expect "logged in as admin"
 say "cert rotate cert2.$KMS_URI confirm"
 expect "generation 2: cert2.$KMS_URI serves key periods from"
 mkdir -p "$W/pre/c2"
-for i in $(seq 1 200); do [ -s "$KMS_DATA/kmsd.port" ] && break; sleep 0.05; done
-KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+kms_wait_port
 kc --token "$TA" --save "$W/pre/c2" cert "cert2.$KMS_URI" > /dev/null ||
     kms_fail "cert/cert2 before the backup"
 Z2=$(xmllint --xpath "string(//*[local-name()='PubEncKey'])" \

@@ -51,8 +51,7 @@ mkfifo "$KMS_DIR/con.in"
     > "$KMS_DIR/con.out" 2>> "$KMS_DIR/kmsd.out" &
 KMS_PID=$!
 exec 3> "$KMS_DIR/con.in"
-for i in $(seq 1 200); do [ -s "$KMS_DATA/kmsd.port" ] && break; sleep 0.05; done
-KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+kms_wait_port
 kms_want_health 200 operational 100
 say() { printf '%s\n' "$1" >&3; }
 MARK=0

@@ -70,15 +70,7 @@ clean_exit() {
 	! grep -q 'Sanitizer' "$KMS_DIR/kmsd.out" ||
 	    fail "sanitizer report in kmsd.out"
 }
-port_url() {
-	local i
-	for i in $(seq 1 400); do	# 20 s: a reboot runs the self-tests
-		[ -s "$KMS_DATA/kmsd.port" ] && break
-		sleep 0.05
-	done
-	[ -s "$KMS_DATA/kmsd.port" ] || fail "kmsd did not start"
-	KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
-}
+port_url() { kms_wait_port 400; }	# 20 s: a reboot runs the self-tests
 
 # A bootstrap TrK for alice (kmsd stopped: kms-provision has the token).
 kill -TERM "$KMS_PID"; wait "$KMS_PID" || kms_fail "kmsd exited $?"
@@ -103,24 +95,8 @@ KMS_PID=$(cat "$KMS_DIR/pid")
 
 # 1. Locked: accounts, role refusals, passwd, a wrong PIN.
 want_health 503 locked
-cat >&3 <<EOF
-expect kms>
-say operator add admin administrator
-expect new password for admin
-say $PW
-expect again:
-say $PW
-expect operator admin added
-say login admin
-expect password:
-say $PW
-expect logged in as admin
-say operator add olga operator
-expect new password for olga
-say $PW_OP
-expect again:
-say $PW_OP
-expect operator olga added
+{ kms_script_accounts "$PW" olga operator "$PW_OP"
+cat <<EOF
 say logout
 expect logged out admin
 say login olga
@@ -176,6 +152,7 @@ expect usage: hsm login
 say status
 expect state:    locked
 EOF
+} >&3
 wait_audit 'hsm login (PIN refused)'
 want_health 503 locked
 

@@ -35,15 +35,7 @@ start_console() {
 	    >> "$W/con.out" 2>> "$KMS_DIR/kmsd.out" &
 	KMS_PID=$!
 	exec 3> "$W/con.in"
-	local i
-	for i in $(seq 1 200); do
-		[ -s "$KMS_DATA/kmsd.port" ] && break
-		kill -0 "$KMS_PID" 2>/dev/null ||
-		    kms_fail "kmsd did not start on the store after a kill"
-		sleep 0.05
-	done
-	[ -s "$KMS_DATA/kmsd.port" ] || kms_fail "kmsd did not start"
-	KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+	kms_wait_port	# fails if kmsd died on the store after a kill
 }
 : > "$W/con.out"
 : > "$W/issued"

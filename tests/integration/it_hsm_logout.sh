@@ -75,12 +75,7 @@ rm -f "$KMS_DATA/kmsd.port"
     > "$KMS_DIR/drive.out" 2>&1 &
 DRIVE_PID=$!
 exec 3> "$KMS_DIR/script"
-for i in $(seq 1 200); do
-	[ -s "$KMS_DATA/kmsd.port" ] && break
-	sleep 0.05
-done
-[ -s "$KMS_DATA/kmsd.port" ] || fail "kmsd did not start"
-KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+kms_wait_port
 KMS_PID=$(cat "$KMS_DIR/pid")
 want_health 200 operational
 
@@ -89,24 +84,8 @@ TA=$(kms_token "$A" --ttl 900) || fail "token"
 kc --token "$TA" keyprov > "$KMS_DIR/kp1" || fail "keyprov before logout"
 keysets "$KMS_DIR/kp1" > "$KMS_DIR/sets1"
 [ -s "$KMS_DIR/sets1" ] || fail "no key set before logout"
-cat >&3 <<EOF
-expect kms>
-say operator add admin administrator
-expect new password for admin
-say $PW
-expect again:
-say $PW
-expect operator admin added
-say login admin
-expect password:
-say $PW
-expect logged in as admin
-say operator add olga operator
-expect new password for olga
-say $PW_OP
-expect again:
-say $PW_OP
-expect operator olga added
+{ kms_script_accounts "$PW" olga operator "$PW_OP"
+cat <<EOF
 say logout
 expect logged out admin
 say login olga
@@ -118,6 +97,7 @@ expect hsm logout: permission denied for role operator
 say logout
 expect logged out olga
 EOF
+} >&3
 wait_audit 'console: logout'
 want_health 200 operational
 echo "ok: keyprov works; hsm logout refused for an operator"
@@ -237,12 +217,7 @@ rm -f "$KMS_DATA/kmsd.port"
     > "$KMS_DIR/drive.out" 2>&1 &
 DRIVE_PID=$!
 exec 3> "$KMS_DIR/script"
-for i in $(seq 1 200); do
-	[ -s "$KMS_DATA/kmsd.port" ] && break
-	sleep 0.05
-done
-[ -s "$KMS_DATA/kmsd.port" ] || fail "kmsd did not start (HTTPS)"
-KMS_URL=https://localhost:$(cat "$KMS_DATA/kmsd.port")
+KMS_TLS=1 kms_wait_port	# https://localhost
 KMS_PID=$(cat "$KMS_DIR/pid")
 kms_want_health 200 operational 100
 cat >&3 <<EOF

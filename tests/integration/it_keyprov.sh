@@ -63,25 +63,7 @@ kms_admin audit | grep $'\tissued\t' | grep -q "subject=$G.*identity=$GRP" ||
 # certcache: empty at first; an external certificate bumps the version.
 kc --token "$TA" --expect-cache-num 0 --expect-certs 0 certcache ||
     kms_fail "certcache (empty)"
-enc=$(awk '/^PubEncKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
-auth=$(awk '/^PubAuthKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
-cat > "$KMS_DIR/ext1.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<KmsCertificate xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0" Version="1.1.0" Role="External">
-  <CertUri>cert1.kms.other.example</CertUri>
-  <KmsUri>kms.other.example</KmsUri>
-  <Issuer>Other Operator</Issuer>
-  <ValidFrom>2026-01-01T00:00:00Z</ValidFrom>
-  <ValidTo>2031-01-01T00:00:00Z</ValidTo>
-  <Revoked>false</Revoked>
-  <UserIdFormat>2</UserIdFormat>
-  <UserKeyPeriod>2592000</UserKeyPeriod>
-  <UserKeyOffset>0</UserKeyOffset>
-  <PubEncKey>$enc</PubEncKey>
-  <PubAuthKey>$auth</PubAuthKey>
-  <ParameterSet>1</ParameterSet>
-</KmsCertificate>
-XML
+kms_ext_cert "$KMS_DIR/ext1.xml"
 kms_admin cert add "$KMS_DIR/ext1.xml" | grep -q 'cache version 1' ||
     kms_fail "cert add"
 sed 's/Role="External"/Role="Root"/' "$KMS_DIR/ext1.xml" > "$KMS_DIR/root.xml"

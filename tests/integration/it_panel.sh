@@ -110,25 +110,7 @@ echo "ok: first boot, login and hsm login from the panel; no PIN shown"
 # 2. Commands with arguments, pick lists, skip, cancel, refusal.
 # An external KMS certificate to import (as it_audit's).
 mkdir -p "$KMS_DATA/import"
-enc=$(awk '/^PubEncKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
-auth=$(awk '/^PubAuthKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
-cat > "$KMS_DATA/import/ext1.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<KmsCertificate xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0" Version="1.1.0" Role="External">
-  <CertUri>cert1.kms.other.example</CertUri>
-  <KmsUri>kms.other.example</KmsUri>
-  <Issuer>Other Operator</Issuer>
-  <ValidFrom>2026-01-01T00:00:00Z</ValidFrom>
-  <ValidTo>2031-01-01T00:00:00Z</ValidTo>
-  <Revoked>false</Revoked>
-  <UserIdFormat>2</UserIdFormat>
-  <UserKeyPeriod>2592000</UserKeyPeriod>
-  <UserKeyOffset>0</UserKeyOffset>
-  <PubEncKey>$enc</PubEncKey>
-  <PubAuthKey>$auth</PubAuthKey>
-  <ParameterSet>1</ParameterSet>
-</KmsCertificate>
-XML
+kms_ext_cert "$KMS_DATA/import/ext1.xml"
 # A backup file to pick (not a real one: verify refuses it) and a file
 # that is not a backup (not offered).
 mkdir -p "$KMS_DATA/backup"

@@ -29,14 +29,7 @@ start() {
 	rm -f "$KMS_DATA/kmsd.port"
 	"$bin" -c "$cfg" -d "$KMS_DATA" "$@" >> "$KMS_DIR/kmsd.out" 2>&1 &
 	KMS_PID=$!
-	for i in $(seq 1 200); do
-		[ -s "$KMS_DATA/kmsd.port" ] && break
-		kill -0 "$KMS_PID" 2>/dev/null || {
-			cat "$KMS_DIR/kmsd.out" >&2; kms_fail "kmsd died"; }
-		sleep 0.05
-	done
-	[ -s "$KMS_DATA/kmsd.port" ] || kms_fail "kmsd did not start"
-	KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+	kms_wait_port
 }
 stop() {
 	kill -TERM "$KMS_PID"
@@ -151,8 +144,7 @@ say status
 expect state:    operational
 EOF
 KMS_PID=$(cat "$KMS_DIR/pid")
-for i in $(seq 1 100); do [ -s "$KMS_DATA/kmsd.port" ] && break; sleep 0.05; done
-KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
+kms_wait_port 100
 want_health 200 operational
 [ "$(grep -c 'boot: kmsd on board' "$KMS_DATA/kmsd.log")" -ge 2 ] ||
     kms_fail "no second boot in the log"

@@ -61,31 +61,8 @@ reprovision() {
 # 1. The serial console through a pty.
 stop_any
 rm -f "$KMS_DATA/kmsd.port"
-"$DRIVE" pty "$KMS_DIR/pid" "$KMS_DIR/kmsd.out" -- \
-    "$REL" -C -c "$KMS_DIR/kmsd.conf" -d "$KMS_DATA" <<EOF || kms_fail "console"
-expect kms>
-say operator add admin administrator
-expect new password for admin
-say $PW
-expect again:
-say $PW
-expect operator admin added
-say login admin
-expect password:
-say $PW
-expect logged in as admin
-say operator add olga operator
-expect new password for olga
-say $PW_OP
-expect again:
-say $PW_OP
-expect operator olga added
-say operator add aud auditor
-expect new password for aud
-say $PW_OP
-expect again:
-say $PW_OP
-expect operator aud added
+{ kms_script_accounts "$PW" olga operator "$PW_OP" aud auditor "$PW_OP"
+cat <<EOF
 say logout
 expect logged out admin
 say zeroize confirm
@@ -124,6 +101,8 @@ say selftest
 expect kat sakke  pass
 expect state:    zeroized
 EOF
+} | "$DRIVE" pty "$KMS_DIR/pid" "$KMS_DIR/kmsd.out" -- \
+    "$REL" -C -c "$KMS_DIR/kmsd.conf" -d "$KMS_DATA" || kms_fail "console"
 KMS_PID=$(cat "$KMS_DIR/pid")
 KMS_URL=http://127.0.0.1:$(cat "$KMS_DATA/kmsd.port")
 want_zeroized "console zeroize"

@@ -8,8 +8,12 @@
 #          Also makes a test IdMS key (kms-token genkey, $KMS_DIR/idms) and
 #          configures [auth] for it (issuer $KMS_ISS, audience $KMS_AUD).
 # kms_start starts kmsd again on the same directory (after a kill -9).
+# kms_wait_port waits for a kmsd started otherwise and sets KMS_URL.
 # kms_down stops kmsd (SIGTERM), checks it exited 0, removes the temp dir.
 # kms_token SUB [kms-token options...]  prints a token for SUB.
+# kms_script_accounts ADMIN_PW [NAME ROLE PW]...  console driver lines
+#          that make and log in the first accounts.
+# kms_ext_cert FILE  writes an external KMS certificate.
 # kms_admin ARGS...  runs kms-admin on the data directory.
 # kms_save NAME / kms_use NAME  save the current instance's variables
 #          (KMS_DIR, KMS_DATA, KMS_PID, KMS_URL, KMS_CA, KMS_URI,
@@ -132,10 +136,18 @@ kms_start() {
 	"$KMSD" -c "$KMS_DIR/kmsd.conf" -d "$KMS_DATA" \
 	    >> "$KMS_DIR/kmsd.out" 2>&1 &
 	KMS_PID=$!
+	kms_wait_port
+}
+
+# kms_wait_port [TRIES]: wait (TRIES polls 0.05 s apart, default 200)
+# until kmsd wrote DATA/kmsd.port, failing early if KMS_PID (when set)
+# died; then set KMS_URL (and KMS_CA with KMS_TLS).  For a kmsd started
+# any way: kms_start, a console on a FIFO, the pty driver.
+kms_wait_port() {
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 "${1:-200}"); do
 		[ -s "$KMS_DATA/kmsd.port" ] && break
-		kill -0 "$KMS_PID" 2>/dev/null || {
+		[ -z "${KMS_PID:-}" ] || kill -0 "$KMS_PID" 2>/dev/null || {
 			cat "$KMS_DIR/kmsd.out" >&2; kms_fail "kmsd died at boot"; }
 		sleep 0.05
 	done
@@ -159,6 +171,52 @@ kms_down() {
 	KMS_PID=
 	[ -n "${KMS_KEEP:-}" ] || rm -rf "$KMS_DIR"
 	return $rc
+}
+
+# kms_script_accounts ADMIN_PW [NAME ROLE PW]...: it_state_drive.py script
+# lines for a first boot's console: make the administrator "admin", log
+# it in, then add each further operator (admin stays logged in).
+kms_script_accounts() {
+	local pw=$1
+	shift
+	printf 'expect kms>\nsay operator add admin administrator\n'
+	printf 'expect new password for admin\nsay %s\nexpect again:\n' "$pw"
+	printf 'say %s\nexpect operator admin added\nsay login admin\n' "$pw"
+	printf 'expect password:\nsay %s\nexpect logged in as admin\n' "$pw"
+	while [ $# -ge 3 ]; do
+		printf 'say operator add %s %s\nexpect new password for %s\n' \
+		    "$1" "$2" "$1"
+		printf 'say %s\nexpect again:\nsay %s\n' "$3" "$3"
+		printf 'expect operator %s added\n' "$1"
+		shift 3
+	done
+}
+
+# kms_ext_cert FILE: an external KMS certificate (KmsCertificate
+# Role="External", CertUri cert1.kms.other.example of kms.other.example)
+# into FILE, with this appliance's public keys from provision.out as
+# stand-ins (valid points).
+kms_ext_cert() {
+	local enc auth
+	enc=$(awk '/^PubEncKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
+	auth=$(awk '/^PubAuthKey/ {print toupper($2)}' "$KMS_DIR/provision.out")
+	cat > "$1" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<KmsCertificate xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0" Version="1.1.0" Role="External">
+  <CertUri>cert1.kms.other.example</CertUri>
+  <KmsUri>kms.other.example</KmsUri>
+  <Issuer>Other Operator</Issuer>
+  <ValidFrom>2026-01-01T00:00:00Z</ValidFrom>
+  <ValidTo>2031-01-01T00:00:00Z</ValidTo>
+  <Revoked>false</Revoked>
+  <UserIdFormat>2</UserIdFormat>
+  <UserKeyPeriod>2592000</UserKeyPeriod>
+  <UserKeyOffset>0</UserKeyOffset>
+  <PubEncKey>$enc</PubEncKey>
+  <PubAuthKey>$auth</PubAuthKey>
+  <ParameterSet>1</ParameterSet>
+</KmsCertificate>
+XML
 }
 
 kms_token() {
